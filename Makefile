@@ -1,0 +1,47 @@
+# kafarr build entry points. `make demo` and `make test` are the README's two
+# commands; both set up what they need themselves.
+
+GO          ?= go
+STACK       := tests/stack/stack.sh
+BENCHTIME   ?= 2s
+
+.PHONY: all build vet fmt test test-go test-unit demo bench stack-up stack-down clean
+
+all: build
+
+## build: compile every Go package.
+build:
+	$(GO) build ./...
+
+## vet: go vet and a gofmt check.
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## test: the whole suite against a real local stack (Kafka broker + schema
+## registry) that it starts first and always stops afterwards.
+test:
+	tests/run-suite.sh
+
+## test-unit: the fast tests only (in-process kfake/srfake; no Java).
+test-unit:
+	$(GO) test -count=1 ./...
+
+## demo: write a frame to a topic and read it back with SQL, on a local
+## default stack (in-process kfake + srfake) that the demo starts itself.
+demo:
+	$(GO) run ./examples/demo
+
+## bench: codec and read-path benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -cpu 1 ./avroarrow/
+
+## stack-up / stack-down: start or stop the real test stack by hand.
+stack-up:
+	$(STACK) up
+stack-down:
+	$(STACK) down
+
+clean:
+	-$(STACK) down
+	rm -rf .build

@@ -1,0 +1,297 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/statement"
+)
+
+// rawValueColumn is the column a raw (non-Avro) value reads into.
+const rawValueColumn = "_value"
+
+// topicColumns returns the columns GetObjects lists for topic: the fields
+// SELECT * FROM topic would return under the connection's options, planned
+// by the same code as GetTableSchema, except that no message is read. When
+// the value schema cannot be known without reading messages, or the
+// registered schema cannot be mapped to Arrow, only the columns that do
+// not depend on the value schema are listed (see GetObjects). ok is false
+// when the topic no longer exists.
+func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []arrow.Field, ok bool, err error) {
+	pin, known, err := c.catalogValueSchema(ctx, topic)
+	if err != nil {
+		return nil, false, err
+	}
+	if known {
+		fields, err := c.planStar(ctx, topic, map[string]string{options.ReadSchema: pin})
+		switch statusOfErr(err) {
+		case adbc.StatusOK:
+			return fields, true, nil
+		case adbc.StatusNotFound, adbc.StatusInvalidArgument, adbc.StatusInvalidData, adbc.StatusNotImplemented:
+			// The schema vanished or cannot be read as Arrow (a
+			// non-Avro schema, an unsupported construct, an ambiguous
+			// subject): fall back to the schema-independent columns.
+		default:
+			return nil, false, err
+		}
+	}
+	// Planning a raw read gives the metadata columns exactly as SELECT *
+	// builds them (the _key type included), plus the raw _value column,
+	// which only belongs when the connection reads raw values.
+	fields, err = c.planStar(ctx, topic, map[string]string{options.ValueFormat: "binary"})
+	if statusOfErr(err) == adbc.StatusNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := fields[:0]
+	for _, f := range fields {
+		if f.Name != rawValueColumn {
+			out = append(out, f)
+		}
+	}
+	return out, true, nil
+}
+
+// catalogValueSchema decides how the catalog plans topic's value columns:
+// known is false when they cannot be known without reading messages;
+// otherwise pin is the kafarr.read.schema value to plan with. Under
+// kafarr.read.schema=latest with a topic-named or explicit subject the
+// latest version is looked up here and pinned by id, so that a subject
+// without versions never makes the planner peek at messages.
+func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin string, known bool, err error) {
+	o := c.sess.Options
+	pin = o.Get(options.ReadSchema)
+	if o.Get(options.ValueFormat) != "avro" {
+		return pin, true, nil
+	}
+	spec, err := options.ParseReadSchema(pin)
+	if err != nil {
+		return "", false, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s: %v", options.ReadSchema, err)}
+	}
+	switch spec.Kind {
+	case options.SchemaFirst:
+		return "", false, nil
+	case options.SchemaID, options.SchemaVersion:
+		return pin, true, nil
+	}
+	subject := o.Get(options.ValueSubject)
+	if subject == "" {
+		switch o.Get(options.ValueSubjectStrategy) {
+		case "topic":
+			subject = topic + "-value"
+		case "topic_record":
+			// The planner searches the subjects; an ambiguous or
+			// missing one is an error GetObjects falls back on.
+			return pin, true, nil
+		default: // record: the subject is named after the message's record
+			return "", false, nil
+		}
+	}
+	if c.sess.Registry == nil {
+		return "", false, nil
+	}
+	info, err := c.sess.Registry.Latest(ctx, subject)
+	switch statusOfErr(err) {
+	case adbc.StatusOK:
+		return "id:" + strconv.Itoa(info.ID), true, nil
+	case adbc.StatusNotFound:
+		return "", false, nil
+	}
+	return "", false, err
+}
+
+// planStar plans SELECT * FROM topic with extra statement options and
+// returns the result's fields.
+func (c *Connection) planStar(ctx context.Context, topic string, opts map[string]string) ([]arrow.Field, error) {
+	st := statement.New(c.sess)
+	defer st.Close()
+	for k, v := range opts {
+		if err := st.SetOption(k, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.SetSqlQuery("SELECT * FROM " + quoteIdent(topic)); err != nil {
+		return nil, err
+	}
+	sc, err := st.ExecuteSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Fields(), nil
+}
+
+// statusOfErr is the ADBC status of err: OK for nil, Unknown for an error
+// that is not an adbc.Error.
+func statusOfErr(err error) adbc.Status {
+	if err == nil {
+		return adbc.StatusOK
+	}
+	var ae adbc.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return adbc.StatusUnknown
+}
+
+// recordColumnRemarks describes the columns filled from the Kafka record
+// rather than decoded from its value; GetObjects reports them as remarks.
+var recordColumnRemarks = map[string]string{
+	"_topic":       "Kafka record topic",
+	"_partition":   "Kafka record partition",
+	"_offset":      "Kafka record offset within its partition (assigned by the broker)",
+	"_timestamp":   "Kafka record timestamp (milliseconds, UTC)",
+	"_key":         "Kafka record key, decoded per kafarr.key.format",
+	"_headers":     "Kafka record headers",
+	"_schema_id":   "Schema registry id of the record value's writer schema",
+	rawValueColumn: "Kafka record value, undecoded (kafarr.value.format)",
+	"_error":       "Why the record value could not be decoded (kafarr.read.on_error=null)",
+}
+
+// columnBuilders are the child builders of one GetObjects COLUMN_SCHEMA
+// struct, in schema order.
+type columnBuilders struct {
+	st              *array.StructBuilder
+	name            *array.StringBuilder
+	position        *array.Int32Builder
+	remarks         *array.StringBuilder
+	dataType        *array.Int16Builder
+	typeName        *array.StringBuilder
+	columnSize      *array.Int32Builder
+	decimalDigits   *array.Int16Builder
+	numPrecRadix    *array.Int16Builder
+	nullable        *array.Int16Builder
+	columnDef       *array.StringBuilder
+	sqlDataType     *array.Int16Builder
+	datetimeSub     *array.Int16Builder
+	charOctetLength *array.Int32Builder
+	isNullable      *array.StringBuilder
+	scopeCatalog    *array.StringBuilder
+	scopeSchema     *array.StringBuilder
+	scopeTable      *array.StringBuilder
+	autoincrement   *array.BooleanBuilder
+	generated       *array.BooleanBuilder
+}
+
+func newColumnBuilders(st *array.StructBuilder) columnBuilders {
+	return columnBuilders{
+		st:              st,
+		name:            st.FieldBuilder(0).(*array.StringBuilder),
+		position:        st.FieldBuilder(1).(*array.Int32Builder),
+		remarks:         st.FieldBuilder(2).(*array.StringBuilder),
+		dataType:        st.FieldBuilder(3).(*array.Int16Builder),
+		typeName:        st.FieldBuilder(4).(*array.StringBuilder),
+		columnSize:      st.FieldBuilder(5).(*array.Int32Builder),
+		decimalDigits:   st.FieldBuilder(6).(*array.Int16Builder),
+		numPrecRadix:    st.FieldBuilder(7).(*array.Int16Builder),
+		nullable:        st.FieldBuilder(8).(*array.Int16Builder),
+		columnDef:       st.FieldBuilder(9).(*array.StringBuilder),
+		sqlDataType:     st.FieldBuilder(10).(*array.Int16Builder),
+		datetimeSub:     st.FieldBuilder(11).(*array.Int16Builder),
+		charOctetLength: st.FieldBuilder(12).(*array.Int32Builder),
+		isNullable:      st.FieldBuilder(13).(*array.StringBuilder),
+		scopeCatalog:    st.FieldBuilder(14).(*array.StringBuilder),
+		scopeSchema:     st.FieldBuilder(15).(*array.StringBuilder),
+		scopeTable:      st.FieldBuilder(16).(*array.StringBuilder),
+		autoincrement:   st.FieldBuilder(17).(*array.BooleanBuilder),
+		generated:       st.FieldBuilder(18).(*array.BooleanBuilder),
+	}
+}
+
+// append appends one column at 1-based position pos.
+func (b columnBuilders) append(f arrow.Field, pos int32) {
+	b.st.Append(true)
+	b.name.Append(f.Name)
+	b.position.Append(pos)
+	remark, isRecordColumn := recordColumnRemarks[f.Name]
+	if !isRecordColumn {
+		remark = avroRemark(f.Metadata)
+	}
+	appendString(b.remarks, remark)
+
+	x := xdbcTypeOf(f.Type)
+	b.dataType.Append(x.dataType)
+	b.typeName.Append(f.Type.String())
+	appendInt32(b.columnSize, x.columnSize)
+	appendInt16(b.decimalDigits, x.decimalDigits)
+	appendInt16(b.numPrecRadix, x.radix)
+	if f.Nullable {
+		b.nullable.Append(xdbcNullable)
+		b.isNullable.Append("YES")
+	} else {
+		b.nullable.Append(xdbcNoNulls)
+		b.isNullable.Append("NO")
+	}
+	def := ""
+	if i := f.Metadata.FindKey(avroarrow.MetaDefault); i >= 0 {
+		def = f.Metadata.Values()[i]
+	}
+	appendString(b.columnDef, def)
+	b.sqlDataType.Append(x.sqlDataType)
+	appendInt16(b.datetimeSub, x.datetimeSub)
+	appendInt32(b.charOctetLength, x.octetLength)
+	b.scopeCatalog.AppendNull()
+	b.scopeSchema.AppendNull()
+	b.scopeTable.AppendNull()
+	b.autoincrement.Append(f.Name == "_offset")
+	b.generated.Append(isRecordColumn)
+}
+
+// avroRemark describes what Arrow alone does not say about a value column:
+// its Avro named or logical type, from the field metadata avroarrow sets.
+func avroRemark(md arrow.Metadata) string {
+	get := func(k string) string {
+		if i := md.FindKey(k); i >= 0 {
+			return md.Values()[i]
+		}
+		return ""
+	}
+	typ, name, logical := get(avroarrow.MetaAvroType), get(avroarrow.MetaName), get(avroarrow.MetaLogicalType)
+	if typ == "" {
+		return ""
+	}
+	s := "Avro " + typ
+	if name != "" {
+		s += " " + name
+	}
+	if logical != "" {
+		s += " (logicalType " + logical + ")"
+	}
+	return s
+}
+
+// appendString appends s, or null for "".
+func appendString(b *array.StringBuilder, s string) {
+	if s == "" {
+		b.AppendNull()
+		return
+	}
+	b.Append(s)
+}
+
+// appendInt16 appends v, or null for a negative v (no meaningful value).
+func appendInt16(b *array.Int16Builder, v int16) {
+	if v < 0 {
+		b.AppendNull()
+		return
+	}
+	b.Append(v)
+}
+
+// appendInt32 appends v, or null for a negative v.
+func appendInt32(b *array.Int32Builder, v int32) {
+	if v < 0 {
+		b.AppendNull()
+		return
+	}
+	b.Append(v)
+}

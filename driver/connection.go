@@ -1,0 +1,200 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/statement"
+)
+
+// Connection is kafarr's adbc.Connection: one Kafka client and one schema
+// registry client, shared by its statements. Autocommit is always on: a
+// Kafka read changes nothing and an ingest is acknowledged record by record
+// (or, with kafarr.ingest.transactional, one transaction per call).
+type Connection struct {
+	sess   *statement.Session
+	closed atomic.Bool
+}
+
+var (
+	_ adbc.Connection    = (*Connection)(nil)
+	_ adbc.GetSetOptions = (*Connection)(nil)
+)
+
+func newConnection(alloc memory.Allocator, opts *options.Store, cfg kafkaio.Config, cl *kgo.Client, reg *kafkaio.Registry) *Connection {
+	return &Connection{sess: &statement.Session{
+		Alloc:    alloc,
+		Options:  opts,
+		Client:   cl,
+		Admin:    kafkaio.NewAdmin(cl),
+		Registry: reg,
+		Cluster:  cfg,
+	}}
+}
+
+// NewStatement returns a statement whose options default to the
+// connection's.
+func (c *Connection) NewStatement() (adbc.Statement, error) {
+	return statement.New(c.sess), nil
+}
+
+// Close closes the Kafka client. Results still being read fail. Closing
+// a closed connection is InvalidState, as ADBC specifies.
+func (c *Connection) Close() error {
+	if c.closed.Swap(true) {
+		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: connection already closed"}
+	}
+	c.sess.Client.Close()
+	return nil
+}
+
+// Commit is refused: autocommit is always on.
+func (c *Connection) Commit(context.Context) error {
+	return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to commit (use kafarr.ingest.transactional for an atomic ingest)"}
+}
+
+// Rollback is refused: autocommit is always on.
+func (c *Connection) Rollback(context.Context) error {
+	return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to roll back"}
+}
+
+// ReadPartition reads one descriptor that ExecutePartitions returned, on
+// this connection.
+func (c *Connection) ReadPartition(ctx context.Context, descriptor []byte) (array.RecordReader, error) {
+	return statement.ReadPartition(ctx, c.sess, descriptor)
+}
+
+// GetTableTypes returns the one table type, "topic".
+func (c *Connection) GetTableTypes(context.Context) (array.RecordReader, error) {
+	b := array.NewRecordBuilder(c.sess.Alloc, adbc.TableTypesSchema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).Append(TableTypeTopic)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return array.NewRecordReader(adbc.TableTypesSchema, []arrow.RecordBatch{rec})
+}
+
+// TableTypeTopic is the table type of every topic.
+const TableTypeTopic = "topic"
+
+// GetTableSchema returns the schema SELECT * FROM topic would return; a
+// missing topic is NotFound.
+func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *string, tableName string) (*arrow.Schema, error) {
+	st := statement.New(c.sess)
+	defer st.Close()
+	if err := st.SetSqlQuery(fmt.Sprintf("SELECT * FROM %s", quoteIdent(tableName))); err != nil {
+		return nil, err
+	}
+	return st.ExecuteSchema(ctx)
+}
+
+// SetOption sets a connection option: autocommit (only true), or any
+// kafarr read or ingest option, which then applies to the connection's
+// statements.
+func (c *Connection) SetOption(key, value string) error {
+	switch key {
+	case adbc.OptionKeyAutoCommit:
+		if value == adbc.OptionValueEnabled {
+			return nil
+		}
+		if value == adbc.OptionValueDisabled {
+			return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: autocommit cannot be disabled: Kafka reads and ingests are not transactions of the connection"}
+		}
+		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s: got %q; it accepts true", key, value)}
+	case adbc.OptionKeyReadOnly:
+		if value == adbc.OptionValueDisabled {
+			return nil
+		}
+		return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: read-only connections are not supported"}
+	case adbc.OptionKeyCurrentCatalog:
+		return setFixedName(key, value, CatalogName, "catalog")
+	case adbc.OptionKeyCurrentDbSchema:
+		return setFixedName(key, value, DBSchemaName, "database schema")
+	}
+	return c.sess.Options.Set(key, value)
+}
+
+// SetOptionBytes is not supported.
+func (c *Connection) SetOptionBytes(key string, _ []byte) error { return notStringOption(key) }
+
+// SetOptionInt sets an integer option.
+func (c *Connection) SetOptionInt(key string, v int64) error { return c.SetOption(key, formatInt(v)) }
+
+// SetOptionDouble is not supported.
+func (c *Connection) SetOptionDouble(key string, _ float64) error { return notStringOption(key) }
+
+// GetOption returns an option in force on the connection.
+func (c *Connection) GetOption(key string) (string, error) {
+	switch key {
+	case adbc.OptionKeyAutoCommit:
+		return adbc.OptionValueEnabled, nil
+	case adbc.OptionKeyReadOnly:
+		return adbc.OptionValueDisabled, nil
+	case adbc.OptionKeyCurrentCatalog:
+		return CatalogName, nil
+	case adbc.OptionKeyCurrentDbSchema:
+		return DBSchemaName, nil
+	}
+	return c.sess.Options.GetOption(key)
+}
+
+// GetOptionBytes is not supported.
+func (c *Connection) GetOptionBytes(key string) ([]byte, error) { return nil, notStringOption(key) }
+
+// GetOptionInt returns an integer option.
+func (c *Connection) GetOptionInt(key string) (int64, error) {
+	return c.sess.Options.GetOptionInt(key)
+}
+
+// GetOptionDouble is not supported.
+func (c *Connection) GetOptionDouble(key string) (float64, error) { return 0, notStringOption(key) }
+
+// setFixedName accepts setting the current catalog or database schema to
+// the one kafarr has, so that tools that always set it work, and refuses
+// any other name.
+func setFixedName(key, value, name, what string) error {
+	if value == name {
+		return nil
+	}
+	return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
+		"kafarr: option %s: no %s %q; a Kafka cluster is one catalog %q with one database schema %q", key, what, value, CatalogName, DBSchemaName)}
+}
+
+// quoteIdent quotes a topic name for SQL.
+func quoteIdent(name string) string {
+	out := []byte{'"'}
+	for i := 0; i < len(name); i++ {
+		if name[i] == '"' {
+			out = append(out, '"')
+		}
+		out = append(out, name[i])
+	}
+	return string(append(out, '"'))
+}
+
+// registryClient makes the schema registry client, or nil without a URL.
+func registryClient(o *options.Store) (*kafkaio.Registry, error) {
+	url := o.Get(options.SchemaRegistryURL)
+	if url == "" {
+		return nil, nil
+	}
+	ca := o.Get(options.SchemaRegistryCAFile)
+	skip := o.Bool(options.SchemaRegistryInsecureSkipVerify)
+	return kafkaio.NewRegistry(kafkaio.RegistryConfig{
+		URL:         url,
+		Username:    o.Get(options.SchemaRegistryUsername),
+		Password:    o.Get(options.SchemaRegistryPassword),
+		BearerToken: o.Get(options.SchemaRegistryBearerToken),
+		TLS:         kafkaio.TLSConfig{Enabled: ca != "" || skip, CAFile: ca, InsecureSkipVerify: skip},
+		Timeout:     msDuration(o.Int(options.SchemaRegistryTimeoutMs, 10000)),
+	})
+}

@@ -1,0 +1,124 @@
+package driver
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
+)
+
+// Database is kafarr's adbc.Database: a configured cluster and schema
+// registry. Connections opened from it share its options as defaults.
+type Database struct {
+	alloc memory.Allocator
+	opts  *options.Store
+}
+
+var (
+	_ adbc.Database      = (*Database)(nil)
+	_ adbc.GetSetOptions = (*Database)(nil)
+)
+
+// SetOptions validates and sets several options.
+func (d *Database) SetOptions(opts map[string]string) error { return d.opts.SetAll(opts) }
+
+// SetOption validates and sets one option.
+func (d *Database) SetOption(key, value string) error { return d.opts.Set(key, value) }
+
+// SetOptionBytes is not supported: every kafarr option is a string.
+func (d *Database) SetOptionBytes(key string, _ []byte) error { return notStringOption(key) }
+
+// SetOptionInt sets an integer option from its decimal text.
+func (d *Database) SetOptionInt(key string, value int64) error {
+	return d.opts.Set(key, formatInt(value))
+}
+
+// SetOptionDouble is not supported: no kafarr option is a double.
+func (d *Database) SetOptionDouble(key string, _ float64) error { return notStringOption(key) }
+
+// GetOption returns the value in force for key; secrets are never
+// returned.
+func (d *Database) GetOption(key string) (string, error) { return d.opts.GetOption(key) }
+
+// GetOptionBytes is not supported.
+func (d *Database) GetOptionBytes(key string) ([]byte, error) { return nil, notStringOption(key) }
+
+// GetOptionInt returns an integer option.
+func (d *Database) GetOptionInt(key string) (int64, error) { return d.opts.GetOptionInt(key) }
+
+// GetOptionDouble is not supported.
+func (d *Database) GetOptionDouble(key string) (float64, error) { return 0, notStringOption(key) }
+
+// Open connects to the cluster: it dials the bootstrap brokers and fails
+// with an error naming them when none answers. The registry is contacted
+// lazily, when a query or ingest first needs a schema.
+func (d *Database) Open(ctx context.Context) (adbc.Connection, error) {
+	cfg, err := clusterConfig(d.opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(d.opts.Int(options.ReadTimeoutMs, 30000))*time.Millisecond)
+	defer cancel()
+	cl, err := kafkaio.Connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := registryClient(d.opts)
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	return newConnection(d.alloc, d.opts.Child(), cfg, cl, reg), nil
+}
+
+// Close releases nothing: connections own the network resources.
+func (d *Database) Close() error { return nil }
+
+// clusterConfig builds the Kafka client configuration from the options.
+func clusterConfig(o *options.Store) (kafkaio.Config, error) {
+	servers := o.Get(options.BootstrapServers)
+	if servers == "" {
+		return kafkaio.Config{}, adbc.Error{Code: adbc.StatusInvalidArgument,
+			Msg: "kafarr: no brokers configured: set uri (kafka://host:port) or kafarr.bootstrap_servers"}
+	}
+	brokers, _ := options.SplitBrokers(servers)
+	isolation, err := kafkaio.ParseIsolation(o.Get(options.ReadIsolation))
+	if err != nil {
+		return kafkaio.Config{}, err
+	}
+	mech := o.Get(options.SASLMechanism)
+	if mech == "" && o.Get(options.Username) != "" {
+		mech = kafkaio.SASLPlain
+	}
+	return kafkaio.Config{
+		Brokers:   brokers,
+		ClientID:  o.Get(options.ClientID),
+		Isolation: isolation,
+		SASL: kafkaio.SASLConfig{
+			Mechanism: mech,
+			User:      o.Get(options.Username),
+			Password:  o.Get(options.Password),
+		},
+		TLS: kafkaio.TLSConfig{
+			Enabled:            o.Bool(options.TLSEnabled),
+			CAFile:             o.Get(options.TLSCAFile),
+			CertFile:           o.Get(options.TLSCertFile),
+			KeyFile:            o.Get(options.TLSKeyFile),
+			InsecureSkipVerify: o.Bool(options.TLSInsecureSkipVerify),
+		},
+	}, nil
+}
+
+func notStringOption(key string) error {
+	return adbc.Error{Code: adbc.StatusNotImplemented,
+		Msg: "kafarr: option " + key + ": kafarr options are strings; use SetOption/GetOption"}
+}
+
+func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
+
+func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

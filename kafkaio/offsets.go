@@ -1,0 +1,398 @@
+package kafkaio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// PartitionRange is the slice [Start, End) of one partition's offsets that a
+// bounded read covers. End is exclusive: it is the snapshot's end offset
+// (high watermark, or last stable offset under read_committed). Offsets are
+// not dense, so End-Start is an upper bound on the records in the range, not
+// a count.
+type PartitionRange struct {
+	Partition  int32
+	Start, End int64
+}
+
+// Empty reports whether r holds no offsets.
+func (r PartitionRange) Empty() bool { return r.Start >= r.End }
+
+// Snapshot is the set of ranges a bounded read of one topic covers, sorted
+// by partition.
+type Snapshot struct {
+	Topic  string
+	Ranges []PartitionRange
+}
+
+// Total returns the sum of End-Start over non-empty ranges: the progress
+// total a read of s implies (an upper bound, since offsets are not dense).
+func (s Snapshot) Total() int64 {
+	var n int64
+	for _, r := range s.Ranges {
+		if !r.Empty() {
+			n += r.End - r.Start
+		}
+	}
+	return n
+}
+
+// Tail returns s with every range cut to its last n offsets, for
+// ORDER BY _offset DESC LIMIT n (see TailStart).
+func (s Snapshot) Tail(n int64) Snapshot {
+	out := Snapshot{Topic: s.Topic, Ranges: slices.Clone(s.Ranges)}
+	for i := range out.Ranges {
+		out.Ranges[i].Start = TailStart(out.Ranges[i].End, out.Ranges[i].Start, n)
+	}
+	return out
+}
+
+// TailStart returns where to start reading a partition to get its latest n
+// records: max(logStart, end-n), and end when n <= 0. Because offsets are
+// not dense (transaction markers, aborted or compacted records), the range
+// [TailStart, end) can hold fewer than n records; a caller that needs
+// exactly n reads the tail, and if short, reads again with a wider n.
+func TailStart(end, logStart, n int64) int64 {
+	if n <= 0 {
+		return end
+	}
+	start := end - n
+	if start < logStart || start > end { // start > end: end-n overflowed
+		start = logStart
+	}
+	return min(start, end)
+}
+
+// StartOffsetsJSON renders the ranges' start offsets as the JSON object of
+// the kafarr.read.start_offsets metadata: {"0":12,"1":40}, partitions in
+// numeric order.
+func (s Snapshot) StartOffsetsJSON() string {
+	return offsetsJSON(s.Ranges, func(r PartitionRange) int64 { return r.Start })
+}
+
+// EndOffsetsJSON renders the ranges' end offsets as the JSON object of the
+// kafarr.read.end_offsets metadata.
+func (s Snapshot) EndOffsetsJSON() string {
+	return offsetsJSON(s.Ranges, func(r PartitionRange) int64 { return r.End })
+}
+
+func offsetsJSON(rs []PartitionRange, pick func(PartitionRange) int64) string {
+	b := make([]byte, 0, 2+16*len(rs))
+	b = append(b, '{')
+	for i, r := range rs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, int64(r.Partition), 10)
+		b = append(b, '"', ':')
+		b = strconv.AppendInt(b, pick(r), 10)
+	}
+	return string(append(b, '}'))
+}
+
+// ParseOffsetsJSON parses the partition -> offset JSON object written by
+// StartOffsetsJSON and EndOffsetsJSON. Errors are InvalidArgument.
+func ParseOffsetsJSON(s string) (map[int32]int64, error) {
+	var raw map[string]int64
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return nil, errorf(adbc.StatusInvalidArgument, "invalid partition offsets JSON %q: %v", s, err)
+	}
+	out := make(map[int32]int64, len(raw))
+	for k, v := range raw {
+		p, err := strconv.ParseInt(k, 10, 32)
+		if err != nil || p < 0 {
+			return nil, errorf(adbc.StatusInvalidArgument, "invalid partition offsets JSON %q: key %q is not a partition number", s, k)
+		}
+		out[int32(p)] = v
+	}
+	return out, nil
+}
+
+// StartKind says where a snapshot's ranges begin.
+type StartKind uint8
+
+const (
+	// StartEarliest starts at each partition's log start offset.
+	StartEarliest StartKind = iota
+	// StartLatest starts at the snapshot end: only a follow read sees
+	// anything.
+	StartLatest
+	// StartTimestamp starts at the first offset whose timestamp is at or
+	// after SnapshotOptions.Millis (the end when there is none).
+	StartTimestamp
+)
+
+// SnapshotOptions tune Admin.Snapshot.
+type SnapshotOptions struct {
+	// Partitions limits the snapshot to these partitions; nil is all.
+	// A partition the topic does not have is a NotFound error.
+	Partitions []int32
+	// Isolation picks the end offset: high watermark for ReadUncommitted,
+	// last stable offset for ReadCommitted.
+	Isolation Isolation
+	// Start is where ranges begin; default StartEarliest.
+	Start StartKind
+	// Millis is the timestamp (ms since the epoch) for StartTimestamp.
+	Millis int64
+	// Group, when set, starts each partition at the group's committed
+	// offset; partitions without one fall back to Start.
+	Group string
+}
+
+// Snapshot lists topic's partitions, snapshots their end offsets, and
+// computes start offsets per opts. Starts are clamped into [log start, end]:
+// a committed offset deleted by retention restarts at the log start, one
+// past the end (possible under read_committed) at the end. A missing topic
+// is NotFound.
+func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions) (Snapshot, error) {
+	m, err := a.topicMeta(ctx, topic)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	parts := opts.Partitions
+	if parts == nil {
+		parts = m.sortedPartitions()
+	} else {
+		parts = slices.Clone(parts)
+		slices.Sort(parts)
+		parts = slices.Compact(parts)
+		for _, p := range parts {
+			if _, ok := m.parts[p]; !ok {
+				return Snapshot{}, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist (the topic has %d partitions)", p, topic, len(m.parts))
+			}
+		}
+	}
+	// End offsets first: the log start can only move forward, so reading
+	// it second never yields a start behind what the end describes.
+	ends, err := a.EndOffsets(ctx, topic, opts.Isolation)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	logStarts, err := a.StartOffsets(ctx, topic)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	var starts map[int32]int64
+	switch opts.Start {
+	case StartEarliest:
+		starts = logStarts
+	case StartLatest:
+		starts = ends
+	case StartTimestamp:
+		if starts, err = a.OffsetsForTimestamp(ctx, topic, opts.Millis); err != nil {
+			return Snapshot{}, err
+		}
+	default:
+		return Snapshot{}, errorf(adbc.StatusInvalidArgument, "invalid snapshot start kind %d", opts.Start)
+	}
+	var committed map[int32]int64
+	if opts.Group != "" {
+		if committed, err = a.CommittedOffsets(ctx, opts.Group, topic); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	s := Snapshot{Topic: topic, Ranges: make([]PartitionRange, 0, len(parts))}
+	for _, p := range parts {
+		end, ok := ends[p]
+		if !ok {
+			return Snapshot{}, errorf(adbc.StatusIO, "no end offset returned for partition %d of topic %q", p, topic)
+		}
+		logStart := logStarts[p]
+		start, ok := committed[p]
+		if !ok {
+			start = starts[p]
+		}
+		start = max(start, logStart)
+		start = min(start, end)
+		s.Ranges = append(s.Ranges, PartitionRange{Partition: p, Start: start, End: end})
+	}
+	return s, nil
+}
+
+// EndOffsets returns each partition's end offset: the high watermark under
+// ReadUncommitted, the last stable offset (ListOffsets with isolation level
+// 1) under ReadCommitted.
+func (a *Admin) EndOffsets(ctx context.Context, topic string, iso Isolation) (map[int32]int64, error) {
+	var (
+		l   kadm.ListedOffsets
+		err error
+	)
+	if iso == ReadCommitted {
+		l, err = a.adm.ListCommittedOffsets(ctx, topic)
+	} else {
+		l, err = a.adm.ListEndOffsets(ctx, topic)
+	}
+	return listedFor(l, err, topic, "end offsets")
+}
+
+// StartOffsets returns each partition's log start offset (the earliest
+// offset still stored).
+func (a *Admin) StartOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	l, err := a.adm.ListStartOffsets(ctx, topic)
+	return listedFor(l, err, topic, "start offsets")
+}
+
+// OffsetsForTimestamp returns, per partition, the first offset whose record
+// timestamp is at or after millis (ms since the epoch), or the high
+// watermark when no record is that recent.
+func (a *Admin) OffsetsForTimestamp(ctx context.Context, topic string, millis int64) (map[int32]int64, error) {
+	if millis < 0 {
+		return nil, errorf(adbc.StatusInvalidArgument, "invalid timestamp %d for topic %q: must be milliseconds since the epoch", millis, topic)
+	}
+	l, err := a.adm.ListOffsetsAfterMilli(ctx, millis, topic)
+	return listedFor(l, err, topic, fmt.Sprintf("offsets for timestamp %d", millis))
+}
+
+// listedFor turns a kadm ListOffsets answer for one topic into a map,
+// mapping a missing topic to NotFound and naming the topic in every error.
+func listedFor(l kadm.ListedOffsets, err error, topic, what string) (map[int32]int64, error) {
+	if err != nil {
+		return nil, wrapErr(err, "listing %s of topic %q", what, topic)
+	}
+	ps, ok := l[topic]
+	if !ok {
+		return nil, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+	}
+	out := make(map[int32]int64, len(ps))
+	for p, o := range ps {
+		if o.Err != nil {
+			if errors.Is(o.Err, kerr.UnknownTopicOrPartition) {
+				if p < 0 {
+					return nil, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+				}
+				return nil, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist", p, topic)
+			}
+			return nil, wrapErr(o.Err, "listing %s of topic %q partition %d", what, topic, p)
+		}
+		out[p] = o.Offset
+	}
+	return out, nil
+}
+
+// CommittedOffsets returns the offsets group has committed for topic's
+// partitions. Partitions without a commit are absent; a group that does not
+// exist has none.
+func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	var rs kadm.OffsetResponses
+	err := retryCoordinator(ctx, func() (err error) {
+		rs, err = a.adm.FetchOffsetsForTopics(ctx, group, topic)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, kerr.GroupIDNotFound) {
+			return map[int32]int64{}, nil
+		}
+		return nil, wrapErr(err, "fetching committed offsets of group %q for topic %q", group, topic)
+	}
+	out := make(map[int32]int64)
+	for p, r := range rs[topic] {
+		if r.Err != nil {
+			if errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
+				continue
+			}
+			return nil, wrapErr(r.Err, "fetching committed offset of group %q for topic %q partition %d", group, topic, p)
+		}
+		if r.At >= 0 {
+			out[p] = r.At
+		}
+	}
+	return out, nil
+}
+
+// CommitOffsets commits exactly offsets (partition -> next offset to read)
+// for group on topic, as a standalone commit (no group membership). Kafka
+// refuses such commits while the group has live members; that is an
+// InvalidState error naming the group. Any partition's failure fails the
+// call, naming the partition.
+func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets map[int32]int64) error {
+	if group == "" {
+		return errorf(adbc.StatusInvalidArgument, "cannot commit offsets of topic %q without a consumer group", topic)
+	}
+	if len(offsets) == 0 {
+		return nil
+	}
+	os := make(kadm.Offsets)
+	for p, at := range offsets {
+		if at < 0 {
+			return errorf(adbc.StatusInvalidArgument, "cannot commit negative offset %d for topic %q partition %d", at, topic, p)
+		}
+		os.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
+	}
+	var rs kadm.OffsetResponses
+	err := retryCoordinator(ctx, func() (err error) {
+		if rs, err = a.adm.CommitOffsets(ctx, group, os); err == nil {
+			err = firstCoordinatorErr(rs)
+		}
+		return err
+	})
+	if err != nil {
+		return wrapErr(err, "committing offsets of group %q for topic %q", group, topic)
+	}
+	ps := rs[topic]
+	keys := make([]int32, 0, len(ps))
+	for p := range ps {
+		keys = append(keys, p)
+	}
+	slices.Sort(keys)
+	for _, p := range keys {
+		if err := ps[p].Err; err != nil {
+			if errors.Is(err, kerr.UnknownTopicOrPartition) {
+				return errorf(adbc.StatusNotFound, "committing offsets of group %q: topic %q partition %d does not exist", group, topic, p)
+			}
+			return wrapErr(err, "committing offset %d of group %q for topic %q partition %d", offsets[p], group, topic, p)
+		}
+	}
+	return nil
+}
+
+// coordinatorRetryMax bounds how long group offset calls retry while the
+// group coordinator is unavailable, when ctx allows that long.
+const coordinatorRetryMax = 15 * time.Second
+
+// retryCoordinator runs fn until it succeeds or fails with something other
+// than a transient coordinator error. A broker that just started answers
+// group requests with COORDINATOR_NOT_AVAILABLE or
+// COORDINATOR_LOAD_IN_PROGRESS until __consumer_offsets is ready.
+func retryCoordinator(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(coordinatorRetryMax)
+	backoff := 20 * time.Millisecond
+	for {
+		err := fn()
+		if !isCoordinatorErr(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 500*time.Millisecond)
+	}
+}
+
+func isCoordinatorErr(err error) bool {
+	return errors.Is(err, kerr.CoordinatorNotAvailable) || errors.Is(err, kerr.CoordinatorLoadInProgress) || errors.Is(err, kerr.NotCoordinator)
+}
+
+// firstCoordinatorErr returns a transient coordinator error carried by any
+// partition of a commit response, so that the commit is retried whole.
+func firstCoordinatorErr(rs kadm.OffsetResponses) error {
+	for _, ps := range rs {
+		for _, r := range ps {
+			if isCoordinatorErr(r.Err) {
+				return r.Err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package kafkaio
+
+import (
+	"maps"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func TestTailStart(t *testing.T) {
+	tests := []struct {
+		end, logStart, n, want int64
+	}{
+		{100, 0, 10, 90},
+		{100, 95, 10, 95}, // fewer than n stored
+		{100, 0, 100, 0},  // exactly all
+		{100, 0, 1000, 0}, // more than stored
+		{100, 0, 0, 100},  // LIMIT 0
+		{100, 0, -5, 100}, // nonsense n reads nothing
+		{0, 0, 10, 0},     // empty partition
+		{50, 50, 10, 50},  // everything deleted
+		{math.MaxInt64 - 1, 0, math.MinInt64 + 10, math.MaxInt64 - 1},
+		{10, 0, math.MaxInt64, 0}, // end-n would overflow negative: still log start
+	}
+	for _, tt := range tests {
+		if got := TailStart(tt.end, tt.logStart, tt.n); got != tt.want {
+			t.Errorf("TailStart(%d, %d, %d) = %d, want %d", tt.end, tt.logStart, tt.n, got, tt.want)
+		}
+	}
+	s := Snapshot{Topic: "t", Ranges: []PartitionRange{{0, 0, 100}, {1, 40, 45}, {2, 7, 7}}}
+	tail := s.Tail(10)
+	if want := []PartitionRange{{0, 90, 100}, {1, 40, 45}, {2, 7, 7}}; !slices.Equal(tail.Ranges, want) {
+		t.Fatalf("Tail(10) = %v, want %v", tail.Ranges, want)
+	}
+	if s.Ranges[0].Start != 0 {
+		t.Fatal("Tail modified its receiver")
+	}
+	if got := tail.Total(); got != 15 {
+		t.Fatalf("Total = %d, want 15", got)
+	}
+}
+
+func TestOffsetsJSON(t *testing.T) {
+	s := Snapshot{Topic: "t", Ranges: []PartitionRange{{2, 5, 9}, {10, 0, 123456789012}}}
+	if got, want := s.StartOffsetsJSON(), `{"2":5,"10":0}`; got != want {
+		t.Fatalf("StartOffsetsJSON = %s, want %s", got, want)
+	}
+	if got, want := s.EndOffsetsJSON(), `{"2":9,"10":123456789012}`; got != want {
+		t.Fatalf("EndOffsetsJSON = %s, want %s", got, want)
+	}
+	if got := (Snapshot{}).EndOffsetsJSON(); got != "{}" {
+		t.Fatalf("empty: %s", got)
+	}
+	m, err := ParseOffsetsJSON(s.EndOffsetsJSON())
+	if err != nil || !maps.Equal(m, map[int32]int64{2: 9, 10: 123456789012}) {
+		t.Fatalf("round trip: %v, %v", m, err)
+	}
+	for _, bad := range []string{`[1]`, `{"x":1}`, `{"-1":3}`, `{"1":"a"}`, `{"99999999999":1}`, ``} {
+		_, err := ParseOffsetsJSON(bad)
+		requireStatus(t, err, adbc.StatusInvalidArgument, "partition offsets JSON")
+	}
+}
+
+func TestSnapshot(t *testing.T) {
+	c := newCluster(t, kfake.NumBrokers(2), kfake.SeedTopics(3, "t"))
+	cl := newTestClient(t, c)
+	adm := NewAdmin(cl)
+	ctx := testCtx(t)
+
+	// Partition 0 holds 10 records stamped 1000..1009 ms, partition 1 holds
+	// 4 stamped 2000..2003, partition 2 is empty.
+	var recs []*kgo.Record
+	for i := range 10 {
+		recs = append(recs, &kgo.Record{Topic: "t", Partition: 0, Value: []byte(value(0, i)), Timestamp: time.UnixMilli(int64(1000 + i))})
+	}
+	for i := range 4 {
+		recs = append(recs, &kgo.Record{Topic: "t", Partition: 1, Value: []byte(value(1, i)), Timestamp: time.UnixMilli(int64(2000 + i))})
+	}
+	if n, err := Produce(ctx, cl, recs); err != nil || n != 14 {
+		t.Fatalf("produce: %d, %v", n, err)
+	}
+	if err := c.DeleteRecords("t", 0, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.CommitOffsets(ctx, "g", "t", map[int32]int64{0: 1, 1: 2}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		opts SnapshotOptions
+		want []PartitionRange
+	}{
+		{"earliest", SnapshotOptions{}, []PartitionRange{{0, 3, 10}, {1, 0, 4}, {2, 0, 0}}},
+		{"latest", SnapshotOptions{Start: StartLatest}, []PartitionRange{{0, 10, 10}, {1, 4, 4}, {2, 0, 0}}},
+		{"timestamp inside", SnapshotOptions{Start: StartTimestamp, Millis: 1005}, []PartitionRange{{0, 5, 10}, {1, 0, 4}, {2, 0, 0}}},
+		{"timestamp before log start", SnapshotOptions{Start: StartTimestamp, Millis: 0}, []PartitionRange{{0, 3, 10}, {1, 0, 4}, {2, 0, 0}}},
+		{"timestamp after all", SnapshotOptions{Start: StartTimestamp, Millis: 5000}, []PartitionRange{{0, 10, 10}, {1, 4, 4}, {2, 0, 0}}},
+		{"partitions subset", SnapshotOptions{Partitions: []int32{2, 1, 1}}, []PartitionRange{{1, 0, 4}, {2, 0, 0}}},
+		// The group's commit at 1 on partition 0 was deleted: restart at
+		// the log start; partition 2 has no commit: fall back to latest.
+		{"group with fallback", SnapshotOptions{Group: "g", Start: StartLatest}, []PartitionRange{{0, 3, 10}, {1, 2, 4}, {2, 0, 0}}},
+		{"unknown group", SnapshotOptions{Group: "nobody"}, []PartitionRange{{0, 3, 10}, {1, 0, 4}, {2, 0, 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := adm.Snapshot(ctx, "t", tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Topic != "t" || !slices.Equal(s.Ranges, tt.want) {
+				t.Fatalf("ranges %v, want %v", s.Ranges, tt.want)
+			}
+		})
+	}
+
+	t.Run("missing topic", func(t *testing.T) {
+		_, err := adm.Snapshot(ctx, "nope", SnapshotOptions{})
+		requireStatus(t, err, adbc.StatusNotFound, `topic "nope"`)
+	})
+	t.Run("missing partition", func(t *testing.T) {
+		_, err := adm.Snapshot(ctx, "t", SnapshotOptions{Partitions: []int32{0, 3}})
+		requireStatus(t, err, adbc.StatusNotFound, "partition 3", `"t"`, "3 partitions")
+	})
+	t.Run("bad start kind", func(t *testing.T) {
+		_, err := adm.Snapshot(ctx, "t", SnapshotOptions{Start: 9})
+		requireStatus(t, err, adbc.StatusInvalidArgument, "start kind")
+	})
+	t.Run("negative timestamp", func(t *testing.T) {
+		_, err := adm.OffsetsForTimestamp(ctx, "t", -1)
+		requireStatus(t, err, adbc.StatusInvalidArgument, "timestamp -1")
+	})
+}
+
+func TestEndOffsetsReadCommitted(t *testing.T) {
+	c := newCluster(t, kfake.SeedTopics(1, "t"))
+	plain := newTestClient(t, c)
+	txn := newTestClient(t, c, kgo.TransactionalID("open"))
+	adm := NewAdmin(plain)
+	ctx := testCtx(t)
+	produceValues(t, plain, "t", 0, 0, 4)
+	if err := txn.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("open")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	defer txn.EndTransaction(ctx, kgo.TryAbort) //nolint:errcheck
+	produceValues(t, plain, "t", 0, 5, 2)
+
+	hw, err := adm.EndOffsets(ctx, "t", ReadUncommitted)
+	if err != nil || hw[0] != 7 {
+		t.Fatalf("high watermark %v, %v; want 7", hw, err)
+	}
+	lso, err := adm.EndOffsets(ctx, "t", ReadCommitted)
+	if err != nil || lso[0] != 4 {
+		t.Fatalf("last stable offset %v, %v; want 4", lso, err)
+	}
+	_, err = adm.EndOffsets(ctx, "missing", ReadCommitted)
+	requireStatus(t, err, adbc.StatusNotFound, `"missing"`)
+}
+
+func TestGroupOffsets(t *testing.T) {
+	c := newCluster(t, kfake.SeedTopics(2, "t"), kfake.SeedTopics(1, "other"))
+	cl := newTestClient(t, c)
+	adm := NewAdmin(cl)
+	ctx := testCtx(t)
+
+	got, err := adm.CommittedOffsets(ctx, "g", "t")
+	if err != nil || len(got) != 0 {
+		t.Fatalf("fresh group: %v, %v", got, err)
+	}
+	if err := adm.CommitOffsets(ctx, "g", "t", map[int32]int64{0: 5, 1: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := adm.CommitOffsets(ctx, "g", "other", map[int32]int64{0: 9}); err != nil {
+		t.Fatal(err)
+	}
+	// A commit replaces exactly the given partitions.
+	if err := adm.CommitOffsets(ctx, "g", "t", map[int32]int64{1: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = adm.CommittedOffsets(ctx, "g", "t")
+	if err != nil || !maps.Equal(got, map[int32]int64{0: 5, 1: 3}) {
+		t.Fatalf("committed %v, %v", got, err)
+	}
+	if err := adm.CommitOffsets(ctx, "g", "t", nil); err != nil {
+		t.Fatalf("empty commit: %v", err)
+	}
+
+	err = adm.CommitOffsets(ctx, "", "t", map[int32]int64{0: 1})
+	requireStatus(t, err, adbc.StatusInvalidArgument, "consumer group")
+	err = adm.CommitOffsets(ctx, "g", "t", map[int32]int64{0: -1})
+	requireStatus(t, err, adbc.StatusInvalidArgument, "negative offset -1", "partition 0")
+	err = adm.CommitOffsets(ctx, "g", "missing", map[int32]int64{0: 1})
+	requireStatus(t, err, adbc.StatusNotFound, `"missing"`, "partition 0")
+}

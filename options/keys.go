@@ -1,0 +1,160 @@
+// Package options defines kafarr's option keys, their defaults and their
+// validation, and the three-level store (database, connection, statement)
+// through which a narrower level overrides a wider one.
+//
+// Every option is validated when it is set: an unknown key or a bad value is
+// an adbc.Error with StatusInvalidArgument naming the key and what it
+// accepts.
+package options
+
+// Connection options. They are read when a connection opens, so they may be
+// set on the database only.
+const (
+	// URI is the ADBC standard URI option: kafka://host1:9092,host2:9092.
+	// Any kafarr.* option may ride in its query string without the
+	// "kafarr." prefix, percent-encoded. User info in the URI sets the
+	// broker username and password.
+	URI = "uri"
+	// Username and Password are the ADBC standard credential options; for
+	// kafarr they are the broker's SASL credentials.
+	Username = "username"
+	Password = "password"
+
+	// BootstrapServers is a comma-separated list of host:port seed brokers.
+	BootstrapServers = "kafarr.bootstrap_servers"
+	// ClientID is the Kafka client id. Default "kafarr".
+	ClientID = "kafarr.client_id"
+
+	// SASLMechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. Default:
+	// PLAIN when a username is set, none otherwise.
+	SASLMechanism = "kafarr.sasl.mechanism"
+	// TLSEnabled turns on TLS to the brokers. Default false.
+	TLSEnabled = "kafarr.tls.enabled"
+	// TLSCAFile is a PEM file of CAs that verify the brokers.
+	TLSCAFile = "kafarr.tls.ca_file"
+	// TLSCertFile and TLSKeyFile are the PEM client certificate and key for
+	// mutual TLS.
+	TLSCertFile = "kafarr.tls.cert_file"
+	TLSKeyFile  = "kafarr.tls.key_file"
+	// TLSInsecureSkipVerify disables broker certificate verification.
+	// Default false.
+	TLSInsecureSkipVerify = "kafarr.tls.insecure_skip_verify"
+
+	// SchemaRegistryURL is the Confluent-compatible schema registry,
+	// e.g. http://localhost:8081.
+	SchemaRegistryURL = "kafarr.schema_registry.url"
+	// SchemaRegistryUsername and SchemaRegistryPassword are HTTP basic
+	// credentials for the registry.
+	SchemaRegistryUsername = "kafarr.schema_registry.username"
+	SchemaRegistryPassword = "kafarr.schema_registry.password"
+	// SchemaRegistryBearerToken is sent as "Authorization: Bearer <token>".
+	SchemaRegistryBearerToken = "kafarr.schema_registry.bearer_token"
+	// SchemaRegistryCAFile is a PEM file of CAs that verify an https
+	// registry.
+	SchemaRegistryCAFile = "kafarr.schema_registry.ca_file"
+	// SchemaRegistryInsecureSkipVerify disables registry certificate
+	// verification. Default false.
+	SchemaRegistryInsecureSkipVerify = "kafarr.schema_registry.insecure_skip_verify"
+	// SchemaRegistryTimeoutMs bounds each registry request. Default 10000.
+	SchemaRegistryTimeoutMs = "kafarr.schema_registry.timeout_ms"
+
+	// AllowDeleteTopics permits ingest mode replace and DROP TABLE, which
+	// delete topics. Default false.
+	AllowDeleteTopics = "kafarr.allow_delete_topics"
+	// CatalogIncludeInternal lists internal topics (__consumer_offsets,
+	// _schemas, ...) in GetObjects. Default false.
+	CatalogIncludeInternal = "kafarr.catalog.include_internal"
+)
+
+// Read options; settable on the database, the connection or the statement.
+const (
+	// ConsumerGroup makes reads start at the group's committed offsets and
+	// commit, when the result is released, the offsets of the rows the
+	// caller received. Default: none (stateless reads).
+	ConsumerGroup = "kafarr.consumer.group"
+	// ReadTimeoutMs bounds a query's read, in milliseconds. Default 30000.
+	ReadTimeoutMs = "kafarr.read.timeout_ms"
+	// ReadBatchRows is the number of rows per Arrow batch. Default 65536.
+	ReadBatchRows = "kafarr.read.batch_rows"
+	// ReadIsolation is read_committed (default: the end snapshot is the
+	// last stable offset and aborted records are hidden) or
+	// read_uncommitted.
+	ReadIsolation = "kafarr.read.isolation"
+	// ReadMetadataColumns lists the metadata columns SELECT * adds after
+	// the value columns, comma-separated, or "none". Default
+	// "_partition,_offset,_timestamp".
+	ReadMetadataColumns = "kafarr.read.metadata_columns"
+	// ReadFollow waits for new messages past the snapshot until LIMIT or
+	// the timeout. Default false.
+	ReadFollow = "kafarr.read.follow"
+	// ReadStart is where a consumer group without committed offsets
+	// starts: earliest (default) or latest.
+	ReadStart = "kafarr.read.start"
+	// ReadSchema picks the reader schema: latest (default), version:<n>,
+	// id:<n> or first.
+	ReadSchema = "kafarr.read.schema"
+	// ReadOnError is what a message that cannot be decoded does: fail
+	// (default), skip or null.
+	ReadOnError = "kafarr.read.on_error"
+	// ReadUnionMode maps multi-branch Avro unions to a struct of branches
+	// (struct, default) or to an Arrow dense union (dense).
+	ReadUnionMode = "kafarr.read.union_mode"
+
+	// ValueFormat is avro (default, Confluent wire format), string or
+	// binary.
+	ValueFormat = "kafarr.value.format"
+	// ValueSubjectStrategy is topic (default: <topic>-value), record or
+	// topic_record.
+	ValueSubjectStrategy = "kafarr.value.subject_strategy"
+	// ValueSubject names the value subject explicitly.
+	ValueSubject = "kafarr.value.subject"
+	// KeyFormat is auto (default), string, binary or avro.
+	KeyFormat = "kafarr.key.format"
+	// KeySubject names the key subject; default <topic>-key.
+	KeySubject = "kafarr.key.subject"
+)
+
+// Ingest options; settable on the database, the connection or the
+// statement.
+const (
+	// IngestValueSubject is the subject whose schema encodes ingested rows
+	// (pykafarr's message type). Default <topic>-value.
+	IngestValueSubject = "kafarr.ingest.value_subject"
+	// IngestValueSchemaVersion is the version of that subject to use:
+	// latest (default) or a number.
+	IngestValueSchemaVersion = "kafarr.ingest.value_schema_version"
+	// IngestRecordName is the full Avro name of a schema derived from the
+	// frame. Default "kafarr.<topic>" sanitised.
+	IngestRecordName = "kafarr.ingest.record_name"
+	// IngestAutoRegister registers a derived schema when the subject has
+	// none. Default true.
+	IngestAutoRegister = "kafarr.ingest.auto_register"
+	// IngestCoerce is exact (default: narrowing allowed when every value
+	// converts exactly) or strict (no narrowing).
+	IngestCoerce = "kafarr.ingest.coerce"
+	// IngestKeyColumn names the column that becomes the record key.
+	IngestKeyColumn = "kafarr.ingest.key_column"
+	// IngestKeySubject encodes the key column with this subject's Avro
+	// schema; without it keys are raw string or binary.
+	IngestKeySubject = "kafarr.ingest.key_subject"
+	// IngestTimestampColumn names the column that becomes the record
+	// timestamp.
+	IngestTimestampColumn = "kafarr.ingest.timestamp_column"
+	// IngestHeadersColumn names a map<utf8, binary|utf8> column that becomes
+	// the record headers.
+	IngestHeadersColumn = "kafarr.ingest.headers_column"
+	// IngestPartitionColumn names an integer column that picks the
+	// partition.
+	IngestPartitionColumn = "kafarr.ingest.partition_column"
+	// IngestTransactional makes one ingest call one Kafka transaction.
+	// Default false.
+	IngestTransactional = "kafarr.ingest.transactional"
+	// IngestCompression is none, gzip, snappy, lz4 or zstd. Default none.
+	IngestCompression = "kafarr.ingest.compression"
+	// IngestPartitions is the partition count of topics an ingest
+	// creates. Default: the broker's num.partitions.
+	IngestPartitions = "kafarr.ingest.partitions"
+	// IngestReplicationFactor is the replication factor of topics an
+	// ingest creates. Default: the broker's default.replication.factor.
+	IngestReplicationFactor = "kafarr.ingest.replication_factor"
+)

@@ -1,0 +1,208 @@
+package options
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+)
+
+// Level names the ADBC object a Store belongs to.
+type Level uint8
+
+const (
+	LevelDatabase Level = iota
+	LevelConnection
+	LevelStatement
+)
+
+func (l Level) String() string {
+	switch l {
+	case LevelDatabase:
+		return "database"
+	case LevelConnection:
+		return "connection"
+	}
+	return "statement"
+}
+
+// Store holds the options set on one ADBC object. A connection's store has
+// its database's as parent and a statement's has its connection's, so Get
+// returns the narrowest value in force. Stores are safe for concurrent use.
+type Store struct {
+	level  Level
+	parent *Store
+
+	mu   sync.RWMutex
+	vals map[string]string
+}
+
+// NewStore returns an empty database-level store.
+func NewStore() *Store {
+	return &Store{level: LevelDatabase, vals: map[string]string{}}
+}
+
+// Child returns an empty store one level narrower than s whose lookups fall
+// back to s.
+func (s *Store) Child() *Store {
+	return &Store{level: s.level + 1, parent: s, vals: map[string]string{}}
+}
+
+// Level is the store's level.
+func (s *Store) Level() Level { return s.level }
+
+// Set validates and stores one option. The uri option is expanded into the
+// options it carries.
+func (s *Store) Set(key, val string) error {
+	if key == URI {
+		if s.level != LevelDatabase {
+			return scopeError(key, s.level)
+		}
+		expanded, err := ParseURI(val)
+		if err != nil {
+			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: option uri: " + err.Error()}
+		}
+		for k, v := range expanded {
+			if err := check(k, v, s.level); err != nil {
+				return err
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.vals[URI] = Redact(val)
+		for k, v := range expanded {
+			s.vals[k] = v
+		}
+		return nil
+	}
+	if err := check(key, val, s.level); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.vals[key] = val
+	s.mu.Unlock()
+	return nil
+}
+
+// SetAll sets several options, stopping at the first error.
+func (s *Store) SetAll(opts map[string]string) error {
+	// The URI goes first so that explicit options override what it
+	// carries.
+	if v, ok := opts[URI]; ok {
+		if err := s.Set(URI, v); err != nil {
+			return err
+		}
+	}
+	for k, v := range opts {
+		if k == URI {
+			continue
+		}
+		if err := s.Set(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func check(key, val string, level Level) error {
+	d, ok := defs[key]
+	if !ok {
+		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: unknown option %q; kafarr options are %s", key, knownPrefixes())}
+	}
+	if d.Scope == ScopeDatabase && level != LevelDatabase {
+		return scopeError(key, level)
+	}
+	if d.check != nil {
+		if err := d.check(val); err != nil {
+			shown := err.Error()
+			if d.Secret {
+				shown = "got a value"
+			}
+			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+				"kafarr: option %s: %s; it accepts %s", key, shown, d.Accepts)}
+		}
+	}
+	return nil
+}
+
+func scopeError(key string, level Level) error {
+	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+		"kafarr: option %s configures the cluster connection and can only be set on the database, not on a %s", key, level)}
+}
+
+// Lookup returns the value in force for key and whether any level set it.
+// Without a set value it returns the option's default.
+func (s *Store) Lookup(key string) (string, bool) {
+	for cur := s; cur != nil; cur = cur.parent {
+		cur.mu.RLock()
+		v, ok := cur.vals[key]
+		cur.mu.RUnlock()
+		if ok {
+			return v, true
+		}
+	}
+	return defs[key].Default, false
+}
+
+// Get returns the value in force for key (its default when unset).
+func (s *Store) Get(key string) string {
+	v, _ := s.Lookup(key)
+	return v
+}
+
+// Bool returns a boolean option; values were validated when set.
+func (s *Store) Bool(key string) bool { return s.Get(key) == "true" }
+
+// Int returns an integer option, or def when it is unset and has no
+// default.
+func (s *Store) Int(key string, def int64) int64 {
+	v := s.Get(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// GetOption implements ADBC's GetOption: the value in force, or NotFound
+// for an unknown or unset key. Secrets are never returned.
+func (s *Store) GetOption(key string) (string, error) {
+	d, known := defs[key]
+	if !known {
+		return "", adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: unknown option %q", key)}
+	}
+	if d.Secret {
+		return "", adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: option %s is a secret and cannot be read back", key)}
+	}
+	v, set := s.Lookup(key)
+	if !set && v == "" {
+		return "", adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: option %s is not set", key)}
+	}
+	return v, nil
+}
+
+// GetOptionInt implements ADBC's GetOptionInt for integer options.
+func (s *Store) GetOptionInt(key string) (int64, error) {
+	v, err := s.GetOption(key)
+	if err != nil {
+		return 0, err
+	}
+	n, perr := strconv.ParseInt(v, 10, 64)
+	if perr != nil {
+		return 0, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s is not an integer (%q)", key, v)}
+	}
+	return n, nil
+}
+
+// IsKafarrKey reports whether key belongs to kafarr's namespace or is one
+// of the standard keys kafarr handles itself.
+func IsKafarrKey(key string) bool {
+	_, ok := defs[key]
+	return ok || strings.HasPrefix(key, "kafarr.")
+}

@@ -1,0 +1,432 @@
+package statement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
+)
+
+// ingestOptions are the ADBC standard ingest options of a statement.
+type ingestOptions struct {
+	target string
+	mode   string
+}
+
+// set handles the adbc.ingest.* keys.
+func (o *ingestOptions) set(key, val string) (bool, error) {
+	switch key {
+	case adbc.OptionKeyIngestTargetTable:
+		if val == "" {
+			return true, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: option adbc.ingest.target_table needs a topic name"}
+		}
+		o.target = val
+		return true, nil
+	case adbc.OptionKeyIngestMode:
+		switch val {
+		case adbc.OptionValueIngestModeCreate, adbc.OptionValueIngestModeAppend,
+			adbc.OptionValueIngestModeCreateAppend, adbc.OptionValueIngestModeReplace:
+			o.mode = val
+			return true, nil
+		}
+		return true, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: option adbc.ingest.mode: got %q; it accepts adbc.ingest.mode.create, .append, .create_append or .replace", val)}
+	case adbc.OptionValueIngestTemporary:
+		switch val {
+		case adbc.OptionValueDisabled:
+			return true, nil
+		case adbc.OptionValueEnabled:
+			return true, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: Kafka has no temporary topics (adbc.ingest.temporary=true)"}
+		}
+		return true, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: option adbc.ingest.temporary: got %q; it accepts false (Kafka has no temporary topics)", val)}
+	case adbc.OptionValueIngestTargetCatalog, adbc.OptionValueIngestTargetDBSchema:
+		// A cluster is one catalog with one schema; the names are
+		// accepted for tools that always send them.
+		return true, nil
+	}
+	return false, nil
+}
+
+func (o *ingestOptions) get(key string) (string, bool) {
+	switch key {
+	case adbc.OptionKeyIngestTargetTable:
+		return o.target, o.target != ""
+	case adbc.OptionKeyIngestMode:
+		return o.mode, true
+	case adbc.OptionValueIngestTemporary:
+		return adbc.OptionValueDisabled, true
+	}
+	return "", false
+}
+
+// Bind binds one batch for ingest. The statement retains it.
+func (s *Statement) Bind(_ context.Context, values arrow.RecordBatch) error {
+	if s.bound != nil {
+		s.bound.Release()
+		s.bound = nil
+	}
+	if values == nil {
+		return nil
+	}
+	rdr, err := array.NewRecordReader(values.Schema(), []arrow.RecordBatch{values})
+	if err != nil {
+		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: Bind: " + err.Error()}
+	}
+	s.bound = rdr
+	return nil
+}
+
+// BindStream binds a stream of batches for ingest. The statement retains
+// it.
+func (s *Statement) BindStream(_ context.Context, stream array.RecordReader) error {
+	if s.bound != nil {
+		s.bound.Release()
+		s.bound = nil
+	}
+	if stream != nil {
+		stream.Retain()
+		s.bound = stream
+	}
+	return nil
+}
+
+// ingestSettings are the ingest options in force for one call, read from
+// the statement's option store (which falls back to the connection's and
+// the database's).
+type ingestSettings struct {
+	mode         string
+	valueSubject string // "" = <topic>-value
+	version      int    // 0 = latest
+	recordName   string
+	autoRegister bool
+	coerce       avroarrow.CoerceMode
+	keyCol       string
+	keySubject   string
+	tsCol        string
+	hdrCol       string
+	prtCol       string
+	txn          bool
+	codec        string
+	partitions   int32 // -1 = broker default
+	replication  int16 // -1 = broker default
+	allowDelete  bool
+}
+
+func loadIngestSettings(s *Statement) ingestSettings {
+	o := s.opts
+	set := ingestSettings{
+		mode:         s.ingest.mode,
+		valueSubject: o.Get(options.IngestValueSubject),
+		recordName:   o.Get(options.IngestRecordName),
+		autoRegister: o.Bool(options.IngestAutoRegister),
+		keyCol:       o.Get(options.IngestKeyColumn),
+		keySubject:   o.Get(options.IngestKeySubject),
+		tsCol:        o.Get(options.IngestTimestampColumn),
+		hdrCol:       o.Get(options.IngestHeadersColumn),
+		prtCol:       o.Get(options.IngestPartitionColumn),
+		txn:          o.Bool(options.IngestTransactional),
+		codec:        o.Get(options.IngestCompression),
+		partitions:   int32(o.Int(options.IngestPartitions, -1)),
+		replication:  int16(o.Int(options.IngestReplicationFactor, -1)),
+		allowDelete:  o.Bool(options.AllowDeleteTopics),
+	}
+	// Values were validated when set.
+	if v := o.Get(options.IngestValueSchemaVersion); v != "latest" {
+		set.version = int(o.Int(options.IngestValueSchemaVersion, 0))
+	}
+	if o.Get(options.IngestCoerce) == "strict" {
+		set.coerce = avroarrow.CoerceStrict
+	}
+	return set
+}
+
+// ingestRun is one ingest call. Everything that can be checked without
+// side effects (the mode against the topic, the schemas against the
+// columns) is checked first; then schemas are registered, the topic is
+// created, and the batches are produced.
+type ingestRun struct {
+	s     *Statement
+	set   ingestSettings
+	topic string
+	in    *arrow.Schema // the bound data's schema
+
+	exists bool // the topic existed before this ingest
+	fresh  bool // this ingest creates (or recreates) the topic
+
+	val  valuePlan
+	key  *keyPlan // nil without kafarr.ingest.key_subject
+	meta metaPlan
+
+	pool *producerPool
+	pkey producerKey
+	cl   *kgo.Client
+	free chan *chunk // chunks whose records may be reused
+	acks acks
+
+	acked int64 // rows the brokers acknowledged, once all are in
+}
+
+// valuePlan is how the value of each row is written.
+type valuePlan struct {
+	subject string
+	writer  *avroarrow.Schema
+	id      int32
+	enc     *avroarrow.Encoder
+	// register is set when writer was derived from the data and must be
+	// registered (under subject) before anything is produced.
+	register bool
+	// dropSubject soft-deletes subject before registering (ingest mode
+	// replace, when the subject's schema does not fit the new data).
+	dropSubject bool
+}
+
+// executeIngest produces the bound data to the target topic and returns
+// the number of rows the brokers acknowledged. On error the count is the
+// rows acknowledged before the failure (0 for a transactional ingest, none
+// of which is then visible), and the error message says it too.
+func (s *Statement) executeIngest(ctx context.Context) (int64, error) {
+	if s.bound == nil {
+		return -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: fmt.Sprintf("kafarr: ingest into %q: no data bound (Bind or BindStream)", s.ingest.target)}
+	}
+	defer func() {
+		s.bound.Release()
+		s.bound = nil
+	}()
+	r := &ingestRun{s: s, set: loadIngestSettings(s), topic: s.ingest.target, in: s.bound.Schema()}
+	if err := r.plan(ctx); err != nil {
+		return 0, err
+	}
+	if err := r.apply(ctx); err != nil {
+		return 0, err
+	}
+	return r.produceAll(ctx)
+}
+
+// plan checks the mode against the topic and the columns against the
+// schemas, and compiles the encoders. It changes nothing.
+func (r *ingestRun) plan(ctx context.Context) error {
+	if err := r.planMeta(); err != nil {
+		return err
+	}
+	exists, err := r.s.sess.Admin.TopicExists(ctx, r.topic)
+	if err != nil {
+		return prefixErr(err, "kafarr: ingest into %q", r.topic)
+	}
+	r.exists = exists
+	switch r.set.mode {
+	case adbc.OptionValueIngestModeAppend:
+		if !exists {
+			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: ingest mode append: topic %q does not exist (use create or create_append)", r.topic)}
+		}
+	case adbc.OptionValueIngestModeCreate:
+		if exists {
+			return adbc.Error{Code: adbc.StatusAlreadyExists, Msg: fmt.Sprintf("kafarr: ingest mode create: topic %q already exists (use append or create_append)", r.topic)}
+		}
+	case adbc.OptionValueIngestModeReplace:
+		if !r.set.allowDelete {
+			return adbc.Error{Code: adbc.StatusUnauthorized, Msg: fmt.Sprintf(
+				"kafarr: ingest mode replace deletes topic %q and its data; set kafarr.allow_delete_topics=true to permit it", r.topic)}
+		}
+	}
+	r.fresh = !exists || r.set.mode == adbc.OptionValueIngestModeReplace
+	if err := r.planValue(ctx); err != nil {
+		return err
+	}
+	return r.planKey(ctx)
+}
+
+// planValue finds the value schema and compiles the encoder:
+//   - kafarr.ingest.value_subject names a subject that must exist;
+//   - else <topic>-value is used when registered and the data fits it;
+//   - else (no such subject, or a topic this ingest creates whose old
+//     subject does not fit the data) a schema is derived from the columns,
+//     to be registered unless kafarr.ingest.auto_register=false.
+func (r *ingestRun) planValue(ctx context.Context) error {
+	reg, err := r.s.sess.registry("ingest with Avro values")
+	if err != nil {
+		return err
+	}
+	explicit := r.set.valueSubject != ""
+	r.val.subject = r.set.valueSubject
+	if !explicit {
+		r.val.subject = r.topic + "-value"
+	}
+	info, err := lookupSubject(ctx, reg, r.val.subject, r.set.version)
+	switch {
+	case err == nil:
+		writer, err := parseRegistered(info)
+		if err != nil {
+			return prefixErr(err, "kafarr: ingest into %q: subject %q", r.topic, r.val.subject)
+		}
+		enc, cerr := r.compileValue(writer)
+		if cerr == nil {
+			r.val.writer, r.val.id, r.val.enc = writer, int32(info.ID), enc
+			return nil
+		}
+		if explicit || r.set.version != 0 || !r.fresh || !r.set.autoRegister {
+			return r.encodeErr(cerr, "the data does not fit schema id %d (subject %q version %d)", info.ID, r.val.subject, info.Version)
+		}
+		// The topic is new (or replaced): its subject belongs to an
+		// earlier topic of the same name, and the data defines the
+		// new one's schema.
+		r.val.dropSubject = r.set.mode == adbc.OptionValueIngestModeReplace
+	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.version == 0:
+		if !r.set.autoRegister {
+			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
+				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
+		}
+	default:
+		return prefixErr(err, "kafarr: ingest into %q: value subject %q", r.topic, r.val.subject)
+	}
+	writer, err := r.derive()
+	if err != nil {
+		return err
+	}
+	enc, cerr := r.compileValue(writer)
+	if cerr != nil {
+		return r.encodeErr(cerr, "the derived schema does not fit the data")
+	}
+	r.val.writer, r.val.enc, r.val.register = writer, enc, true
+	return nil
+}
+
+// lookupSubject returns version (0: the latest) of subject.
+func lookupSubject(ctx context.Context, reg *kafkaio.Registry, subject string, version int) (kafkaio.SchemaInfo, error) {
+	if version > 0 {
+		return reg.SchemaByVersion(ctx, subject, version)
+	}
+	return reg.Latest(ctx, subject)
+}
+
+// compileValue compiles the value encoder for the bound schema. The
+// columns kafarr.ingest.*_column designate feed a value field only when
+// the schema has a field of their name: derived schemas leave them out.
+func (r *ingestRun) compileValue(writer *avroarrow.Schema) (*avroarrow.Encoder, error) {
+	return avroarrow.CompileEncoder(r.in, writer, avroarrow.EncoderOptions{Coerce: r.set.coerce})
+}
+
+// encodeErr reports an avroarrow error as InvalidArgument naming the
+// topic.
+func (r *ingestRun) encodeErr(err error, format string, args ...any) error {
+	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: ingest into %q: %s: %v", r.topic, fmt.Sprintf(format, args...), err)}
+}
+
+// valueColumns is the bound schema without the key, timestamp, headers and
+// partition columns, which become record metadata rather than value fields.
+func (r *ingestRun) valueColumns() *arrow.Schema {
+	var fields []arrow.Field
+	for _, f := range r.in.Fields() {
+		if !r.meta.designates(f.Name) {
+			fields = append(fields, f)
+		}
+	}
+	md := r.in.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+// derive makes an Avro schema for the value columns.
+func (r *ingestRun) derive() (*avroarrow.Schema, error) {
+	sch, err := avroarrow.DeriveSchema(r.valueColumns(), r.recordName())
+	if err != nil {
+		return nil, r.encodeErr(err, "deriving an Avro schema from the columns")
+	}
+	return sch, nil
+}
+
+// recordName is the full name of a derived value record.
+func (r *ingestRun) recordName() string {
+	if r.set.recordName != "" {
+		return r.set.recordName
+	}
+	return recordNameFor(r.topic)
+}
+
+// recordNameFor turns a topic name into a valid Avro full name: each
+// dot-separated part keeps letters, digits and '_', other characters
+// become '_', and a part starting with a digit gets a leading '_'.
+func recordNameFor(topic string) string {
+	parts := strings.Split(topic, ".")
+	for i, part := range parts {
+		var b strings.Builder
+		for k, c := range part {
+			switch {
+			case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			case c >= '0' && c <= '9':
+				if k == 0 {
+					b.WriteByte('_')
+				}
+			default:
+				c = '_'
+			}
+			b.WriteRune(c)
+		}
+		if b.Len() == 0 {
+			b.WriteString("_")
+		}
+		parts[i] = b.String()
+	}
+	return strings.Join(parts, ".")
+}
+
+// apply makes the planned changes: registers derived schemas, then
+// deletes (replace) and creates the topic. Registering first means a topic
+// is never left behind by an ingest whose schema the registry refused.
+func (r *ingestRun) apply(ctx context.Context) error {
+	reg := r.s.sess.Registry
+	if r.val.register {
+		if r.val.dropSubject {
+			if _, err := reg.DeleteSubject(ctx, r.val.subject, false); err != nil && statusOf(err) != adbc.StatusNotFound {
+				return prefixErr(err, "kafarr: ingest into %q: replacing subject %q", r.topic, r.val.subject)
+			}
+		}
+		id, err := reg.Register(ctx, r.val.subject, r.val.writer.String())
+		if err != nil {
+			return prefixErr(err, "kafarr: ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
+		}
+		r.val.id = int32(id)
+	}
+	if r.key != nil && r.key.register {
+		id, err := reg.Register(ctx, r.key.subject, r.key.schema.String())
+		if err != nil {
+			return prefixErr(err, "kafarr: ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.keyCol, r.key.subject)
+		}
+		r.key.id = int32(id)
+	}
+	adm := r.s.sess.Admin
+	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {
+		if err := adm.DeleteTopic(ctx, r.topic); err != nil && statusOf(err) != adbc.StatusNotFound {
+			return prefixErr(err, "kafarr: ingest mode replace")
+		}
+	}
+	if r.fresh {
+		if err := adm.CreateTopic(ctx, r.topic, r.set.partitions, r.set.replication, nil); err != nil {
+			if statusOf(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
+				// Created by someone else since plan looked.
+				return nil
+			}
+			return prefixErr(err, "kafarr: ingest into %q", r.topic)
+		}
+	}
+	return nil
+}
+
+// prefixErr prefixes an error's message, keeping its ADBC status.
+func prefixErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	var ae adbc.Error
+	if errors.As(err, &ae) {
+		ae.Msg = what + ": " + strings.TrimPrefix(ae.Msg, "kafarr: ")
+		return ae
+	}
+	return adbc.Error{Code: adbc.StatusIO, Msg: what + ": " + err.Error()}
+}

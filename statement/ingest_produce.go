@@ -1,0 +1,316 @@
+package statement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/kafkaio"
+)
+
+const (
+	// chunkRows is how many rows are encoded and handed to the producer
+	// at a time. A batch is checked in full first; its chunks then
+	// stream, so encoding overlaps with the brokers' acknowledgements and
+	// memory stays bounded whatever the batch size.
+	chunkRows = 8192
+	// maxChunks bounds the chunks in flight (encoded, not yet all
+	// acknowledged): about 128 Ki records.
+	maxChunks = 16
+	// txnAbortTimeout bounds the abort of a failed transaction when the
+	// ingest's own context is already done.
+	txnAbortTimeout = 30 * time.Second
+)
+
+// chunk holds the encoded rows of one slice of a batch until the brokers
+// acknowledged all of them. Records point into buf and keys.
+type chunk struct {
+	buf  []byte // framed Avro values
+	ends []int  // ends[i]: end of row i's value in buf
+	keys []byte // keys, raw or framed Avro, copied out of Arrow memory
+	kend []int  // kend[i]: end of row i's key in keys, -1 for no key
+	recs []kgo.Record
+	wg   sync.WaitGroup // one count per record not yet acknowledged
+	// promise accounts for one of the chunk's records; made once per
+	// chunk, not per record.
+	promise func(*kgo.Record, error)
+}
+
+// chunkPool keeps chunks, with their buffers and records, across ingests.
+var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
+
+// acks counts the acknowledgements of one ingest and keeps its first
+// failure.
+type acks struct {
+	n      atomic.Int64
+	failed atomic.Bool
+	once   sync.Once
+	rec    *kgo.Record
+	err    error
+}
+
+// produceAll produces every bound batch and returns the rows acknowledged.
+// A transactional ingest runs in one transaction, committed only after
+// every row was acknowledged.
+func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
+	if r.meta.part >= 0 {
+		n, err := r.s.sess.Admin.PartitionCount(ctx, r.topic)
+		if err != nil {
+			return 0, prefixErr(err, "kafarr: ingest into %q", r.topic)
+		}
+		r.meta.partitions = int32(n)
+	}
+	r.pool = poolFor(r.s.sess)
+	r.pkey = producerKey{codec: r.set.codec, manual: r.meta.part >= 0, txn: r.set.txn}
+	cl, err := r.pool.get(r.pkey)
+	if err != nil {
+		return 0, prefixErr(err, "kafarr: ingest into %q: creating the producer", r.topic)
+	}
+	r.cl = cl
+	healthy := false
+	defer func() { r.pool.put(r.pkey, cl, healthy) }()
+
+	if r.set.txn {
+		if err := cl.BeginTransaction(); err != nil {
+			return 0, prefixErr(err, "kafarr: ingest into %q: beginning the transaction", r.topic)
+		}
+	}
+	r.free = make(chan *chunk, maxChunks)
+	for range maxChunks {
+		c := chunkPool.Get().(*chunk)
+		c.promise = r.promiseFor(c)
+		r.free <- c
+	}
+	err = r.produceBatches(ctx)
+	// Whatever happened, wait for every record handed to the producer:
+	// the count below must be final.
+	for range maxChunks {
+		c := <-r.free
+		c.wg.Wait()
+		c.promise = nil // fill clears the records when the chunk is reused
+		chunkPool.Put(c)
+	}
+	r.acked = r.acks.n.Load()
+	if err == nil && r.acks.failed.Load() {
+		err = r.produceErr()
+	}
+	if r.set.txn {
+		return r.endTxn(ctx, err, &healthy)
+	}
+	// A refused batch sent nothing; only a failed produce taints the
+	// client.
+	healthy = !r.acks.failed.Load()
+	if err != nil {
+		return r.acked, err
+	}
+	return r.acked, nil
+}
+
+// produceBatches runs every batch of the bound stream, stopping at the
+// first failure.
+func (r *ingestRun) produceBatches(ctx context.Context) error {
+	var rowsBefore int64
+	for r.s.bound.Next() {
+		rec := r.s.bound.RecordBatch()
+		if err := r.batch(ctx, rec, rowsBefore); err != nil {
+			return err
+		}
+		if r.acks.failed.Load() {
+			return nil
+		}
+		rowsBefore += rec.NumRows()
+	}
+	if err := r.s.bound.Err(); err != nil {
+		return adbc.Error{Code: adbc.StatusIO, Msg: fmt.Sprintf(
+			"kafarr: ingest into %q: reading the bound data after %d rows: %v (%d rows acknowledged)", r.topic, rowsBefore, err, r.acks.n.Load())}
+	}
+	return nil
+}
+
+// batch checks one batch in full, then encodes and produces it chunk by
+// chunk. rowsBefore is the number of rows of earlier batches, so that
+// errors name the row of the whole bound data.
+func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore int64) error {
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	if err := r.val.enc.Check(rec); err != nil {
+		return r.refused(err, rowsBefore)
+	}
+	meta := r.meta.columns(rec)
+	if merr := r.meta.check(meta, n); merr != nil {
+		return r.refused(merr, rowsBefore)
+	}
+	var keys arrow.RecordBatch
+	if r.key != nil {
+		var err error
+		if keys, err = r.key.check(meta.key, n); err != nil {
+			return r.refused(r.keyEncodeErr(err), rowsBefore)
+		}
+		defer keys.Release()
+	}
+	for lo := 0; lo < n; lo += chunkRows {
+		if r.acks.failed.Load() {
+			return nil
+		}
+		hi := min(lo+chunkRows, n)
+		var c *chunk
+		select {
+		case c = <-r.free:
+		case <-ctx.Done():
+			return adbc.Error{Code: kafkaio.StatusOf(ctx.Err()), Msg: fmt.Sprintf(
+				"kafarr: ingest into %q: %v (%d rows acknowledged)", r.topic, ctx.Err(), r.acks.n.Load())}
+		}
+		c.wg.Wait()
+		if err := r.fill(c, rec, meta, keys, lo, hi); err != nil {
+			r.free <- c
+			// Check passed, so this is an encoder bug; nothing of the
+			// chunk was sent.
+			return r.refused(err, rowsBefore)
+		}
+		c.wg.Add(hi - lo)
+		for i := range c.recs {
+			r.cl.Produce(ctx, &c.recs[i], c.promise)
+		}
+		r.free <- c
+	}
+	return nil
+}
+
+// promiseFor returns the callback that accounts for one of c's records.
+func (r *ingestRun) promiseFor(c *chunk) func(*kgo.Record, error) {
+	return func(rec *kgo.Record, err error) {
+		if err == nil {
+			r.acks.n.Add(1)
+		} else {
+			r.acks.once.Do(func() { r.acks.rec, r.acks.err = rec, err })
+			r.acks.failed.Store(true)
+		}
+		c.wg.Done()
+	}
+}
+
+// produceErr reports the first failed record, with the counts.
+func (r *ingestRun) produceErr() error {
+	code := kafkaio.StatusOf(r.acks.err)
+	if code == adbc.StatusOK || code == adbc.StatusUnknown {
+		code = adbc.StatusIO
+	}
+	return adbc.Error{Code: code, Msg: fmt.Sprintf(
+		"kafarr: ingest into %q: %d rows acknowledged, then producing failed: %v (first failure: topic %q partition %d)",
+		r.topic, r.acks.n.Load(), r.acks.err, r.acks.rec.Topic, r.acks.rec.Partition)}
+}
+
+// fill encodes rows lo to hi of a batch into c and builds their records.
+func (r *ingestRun) fill(c *chunk, rec arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch, lo, hi int) error {
+	c.buf, c.ends = c.buf[:0], c.ends[:0]
+	c.keys, c.kend = c.keys[:0], c.kend[:0]
+	var err error
+	for i := lo; i < hi; i++ {
+		c.buf = avroarrow.AppendFrame(c.buf, r.val.id)
+		if c.buf, err = r.val.enc.AppendRow(c.buf, rec, i); err != nil {
+			return err
+		}
+		c.ends = append(c.ends, len(c.buf))
+	}
+	if meta.key != nil {
+		for i := lo; i < hi; i++ {
+			switch {
+			case meta.key.IsNull(i):
+				c.kend = append(c.kend, -1)
+				continue
+			case r.key != nil:
+				if c.keys, err = r.key.appendKey(c.keys, keys, i); err != nil {
+					return err
+				}
+			default:
+				c.keys = appendRawKey(c.keys, meta.key, i)
+			}
+			c.kend = append(c.kend, len(c.keys))
+		}
+	}
+	n := hi - lo
+	if cap(c.recs) < n {
+		c.recs = make([]kgo.Record, n)
+	}
+	c.recs = c.recs[:n]
+	clear(c.recs)
+	// One creation time for the chunk: kgo would otherwise read the
+	// clock for every record.
+	now := time.Now()
+	start, kstart := 0, 0
+	for j := range c.recs {
+		kr := &c.recs[j]
+		kr.Topic = r.topic
+		kr.Timestamp = now
+		kr.Value = c.buf[start:c.ends[j]:c.ends[j]]
+		start = c.ends[j]
+		if meta.key != nil {
+			if end := c.kend[j]; end >= 0 {
+				kr.Key = c.keys[kstart:end:end]
+				kstart = end
+			}
+		}
+		r.meta.fill(kr, meta, lo+j)
+	}
+	return nil
+}
+
+// refused reports a batch that failed its checks; nothing of it was sent.
+func (r *ingestRun) refused(err error, rowsBefore int64) error {
+	var ee *avroarrow.EncodeError
+	if errors.As(err, &ee) && ee.Row >= 0 {
+		cp := *ee
+		cp.Row += int(rowsBefore)
+		err = &cp
+	}
+	var me *metaError
+	if errors.As(err, &me) {
+		cp := *me
+		cp.row += int(rowsBefore)
+		err = &cp
+	}
+	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+		"kafarr: ingest into %q: %v; nothing of this batch was produced (%d rows acknowledged before; rows count from 0 over all bound data)",
+		r.topic, err, r.acks.n.Load())}
+}
+
+// endTxn commits the transaction when err is nil, else aborts it. A
+// failed or aborted transaction returns 0 rows: read_committed readers see
+// none of them.
+func (r *ingestRun) endTxn(ctx context.Context, err error, healthy *bool) (int64, error) {
+	if err == nil {
+		cerr := r.cl.EndTransaction(ctx, kgo.TryCommit)
+		if cerr == nil {
+			*healthy = true
+			return r.acked, nil
+		}
+		err = prefixErr(cerr, "kafarr: ingest into %q: committing the transaction of %d rows", r.topic, r.acked)
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnAbortTimeout)
+	defer cancel()
+	abortErr := r.cl.AbortBufferedRecords(actx)
+	if abortErr == nil {
+		abortErr = r.cl.EndTransaction(actx, kgo.TryAbort)
+	}
+	what := fmt.Sprintf("the transaction was aborted, so none of its rows is visible to read_committed readers (%d had been acknowledged)", r.acked)
+	if abortErr != nil {
+		what = fmt.Sprintf("aborting the transaction failed too (%v), so its outcome is unknown (%d rows had been acknowledged)", abortErr, r.acked)
+	}
+	r.acked = 0
+	var ae adbc.Error
+	if errors.As(err, &ae) {
+		ae.Msg += "; " + what
+		return 0, ae
+	}
+	return 0, adbc.Error{Code: adbc.StatusIO, Msg: fmt.Sprintf("kafarr: ingest into %q: %v; %s", r.topic, err, what)}
+}

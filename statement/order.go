@@ -1,0 +1,172 @@
+package statement
+
+import (
+	"sort"
+
+	"github.com/kafarr/kafarr/kafkaio"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// ORDER BY _offset | _timestamp | _partition [DESC] materializes the rows
+// in range, sorts them and hands them out in batches. With LIMIT n the plan
+// reads only each partition's first (or, DESC, last) n offsets; when gaps
+// in the offsets (transaction markers, compaction) leave fewer than n rows,
+// the window widens until it has n rows or covers the whole range.
+
+// nextOrdered returns the next batch of the sorted result.
+func (r *recordReader) nextOrdered() (arrow.RecordBatch, error) {
+	if !r.sorted {
+		if err := r.sortAll(); err != nil {
+			return nil, err
+		}
+		r.sorted = true
+	}
+	if r.ordered == nil || r.orderAt >= r.ordered.NumRows() {
+		return nil, nil
+	}
+	end := min(r.orderAt+int64(r.plan.set.batchRows), r.ordered.NumRows())
+	out := r.ordered.NewSlice(r.orderAt, end)
+	r.orderAt = end
+	return out, nil
+}
+
+func (r *recordReader) sortAll() error {
+	p := r.plan
+	if p.q.Limit == 0 {
+		return nil
+	}
+	full := p.fullSnap
+	window := p.q.Limit
+	for {
+		all, err := r.collect()
+		if err != nil {
+			return err
+		}
+		if all != nil && (p.q.Limit < 0 || all.NumRows() >= p.q.Limit || !narrowed(p, full)) {
+			return r.sortCollected(all)
+		}
+		if all == nil && !narrowed(p, full) {
+			return nil
+		}
+		if all != nil {
+			all.Release()
+		}
+		// Too few rows in the window: widen it and read again.
+		window *= 4
+		p.close()
+		p.kr = nil
+		p.snap = windowed(kafkaio.Snapshot{Topic: p.snap.Topic, Ranges: full}, window, p.q.OrderBy.Desc)
+		r.s.release()
+		s, err := newScan(r.ctx, p, r.mem)
+		if err != nil {
+			return err
+		}
+		r.s = s
+	}
+}
+
+// narrowed reports whether the plan reads less than the full ranges.
+func narrowed(p *readPlan, full []kafkaio.PartitionRange) bool {
+	for i, rg := range p.snap.Ranges {
+		if i < len(full) && (rg.Start > full[i].Start || rg.End < full[i].End) {
+			return true
+		}
+	}
+	return false
+}
+
+// collect reads every batch of the scan into one record (nil when empty).
+func (r *recordReader) collect() (arrow.RecordBatch, error) {
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	for {
+		b, err := r.s.next()
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			break
+		}
+		batches = append(batches, b)
+	}
+	if len(batches) == 0 {
+		return nil, nil
+	}
+	if len(batches) == 1 {
+		batches[0].Retain()
+		return batches[0], nil
+	}
+	schema := batches[0].Schema()
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, b := range batches {
+		rows += b.NumRows()
+	}
+	for i := range cols {
+		parts := make([]arrow.Array, len(batches))
+		for k, b := range batches {
+			parts[k] = b.Column(i)
+		}
+		c, err := array.Concatenate(parts, r.mem)
+		if err != nil {
+			for _, done := range cols[:i] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[i] = c
+	}
+	out := array.NewRecordBatch(schema, cols, rows)
+	for _, c := range cols {
+		c.Release()
+	}
+	return out, nil
+}
+
+// sortCollected sorts all by the ORDER BY column, applies LIMIT and keeps
+// the result for nextOrdered.
+func (r *recordReader) sortCollected(all arrow.RecordBatch) error {
+	defer all.Release()
+	p := r.plan
+	oc, _ := resolvePath(p.built, p.q.OrderBy.Column, p.sql)
+	key := all.Column(oc.index)
+	n := int(all.NumRows())
+	value := func(i int) int64 {
+		switch a := key.(type) {
+		case *array.Int32:
+			return int64(a.Value(i))
+		case *array.Int64:
+			return a.Value(i)
+		case *array.Timestamp:
+			return int64(a.Value(i))
+		}
+		return 0
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	desc := p.q.OrderBy.Desc
+	sort.SliceStable(idx, func(a, b int) bool {
+		va, vb := value(int(idx[a])), value(int(idx[b]))
+		if desc {
+			return va > vb
+		}
+		return va < vb
+	})
+	if p.q.Limit >= 0 && int64(len(idx)) > p.q.Limit {
+		idx = idx[:p.q.Limit]
+	}
+	out, err := takeRows(r.ctx, r.mem, all, idx)
+	if err != nil {
+		return err
+	}
+	r.ordered = out
+	return nil
+}

@@ -1,0 +1,552 @@
+package statement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/kafkaio"
+)
+
+var errEOF = io.EOF
+
+// scan turns the records of a plan's Kafka reader into batches of the
+// plan's built columns, filtered by its row terms: the streaming core under
+// the record readers. It tracks which records the caller has consumed, so
+// that a consumer group commits exactly those.
+type scan struct {
+	p   *readPlan
+	mem memory.Allocator
+	ctx context.Context
+
+	bb    *avroarrow.BatchBuilder
+	extra []extraCol
+	keyBB *avroarrow.BatchBuilder // Avro keys, decoded beside bb
+	keyOK []bool                  // per row: the key was not null
+
+	lastID  int32
+	lastDec *avroarrow.Decoder
+	keyID   int32
+	keyDec  *avroarrow.Decoder
+
+	pending []*kgo.Record
+	log     []logEntry // the records of the batch being built, in order
+	pos     map[int32]int64
+	left    map[int32]int64 // first unconsumed offset per partition, once stopped
+	limit   int64           // rows still to deliver; -1 unlimited
+	done    bool
+	read    int64 // records processed
+}
+
+// extraCol is a built column beside the value columns.
+type extraCol struct {
+	name string
+	col  *avroarrow.Column // nil for an Avro _key, which keyBB builds
+}
+
+// logEntry is one processed record: row is its row in the batch, or -1
+// when it gave no row (filtered on metadata, or skipped as undecodable).
+type logEntry struct {
+	partition int32
+	offset    int64
+	row       int
+}
+
+func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, error) {
+	s := &scan{p: p, mem: mem, ctx: ctx, pending: p.peeked, pos: map[int32]int64{}, limit: p.q.Limit}
+	p.peeked = nil
+	if p.q.OrderBy != nil {
+		// LIMIT applies after sorting.
+		s.limit = -1
+	}
+	bb, err := avroarrow.NewBatchBuilder(mem, p.valueArrow)
+	if err != nil {
+		return nil, err
+	}
+	s.bb = bb
+	for _, f := range p.extra {
+		if f.Name == "_key" && p.keyMode == "avro" {
+			s.extra = append(s.extra, extraCol{name: f.Name})
+			continue
+		}
+		c, err := bb.AddColumn(f)
+		if err != nil {
+			s.release()
+			return nil, err
+		}
+		s.extra = append(s.extra, extraCol{name: f.Name, col: c})
+	}
+	if p.keyMode == "avro" && p.wantsColumn("_key") {
+		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.keyCache.Schema()); err != nil {
+			s.release()
+			return nil, err
+		}
+	}
+	for _, r := range p.snap.Ranges {
+		s.pos[r.Partition] = r.Start
+	}
+	if err := p.openReader(); err != nil {
+		s.release()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *scan) release() {
+	if s.bb != nil {
+		s.bb.Release()
+		s.bb = nil
+	}
+	if s.keyBB != nil {
+		s.keyBB.Release()
+		s.keyBB = nil
+	}
+}
+
+// next returns the next non-empty batch of built, filtered rows, or nil at
+// the end. The caller releases the batch.
+func (s *scan) next() (arrow.RecordBatch, error) {
+	for !s.done {
+		rec, err := s.fill()
+		if err != nil {
+			return nil, err
+		}
+		if rec != nil {
+			return rec, nil
+		}
+	}
+	return nil, nil
+}
+
+// fill reads records until a batch is full, the read ends or LIMIT is
+// reached, and returns the batch's rows that pass the filters (nil when
+// none do).
+func (s *scan) fill() (arrow.RecordBatch, error) {
+	p := s.p
+	batchRows := p.set.batchRows
+	if s.limit >= 0 && len(p.rowTerms) == 0 && int64(batchRows) > s.limit {
+		batchRows = int(s.limit)
+	}
+	s.bb.Reserve(min(batchRows, 1<<16))
+	for s.bb.Len() < batchRows && !s.done {
+		if s.limit == 0 {
+			s.stop()
+			break
+		}
+		if len(s.pending) == 0 {
+			recs, err := p.kr.Next(s.ctx)
+			if errors.Is(err, io.EOF) {
+				s.done = true
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			s.pending = recs
+		}
+		rec := s.pending[0]
+		stop, err := s.add(rec)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			s.stop()
+			break
+		}
+		s.pending = s.pending[1:]
+		s.read++
+	}
+	return s.finishBatch()
+}
+
+// stop ends the read where it is: the records not processed stay
+// unconsumed.
+func (s *scan) stop() {
+	s.done = true
+	s.markLeft(s.pending)
+	s.pending = nil
+}
+
+func (s *scan) markLeft(recs []*kgo.Record) {
+	for _, r := range recs {
+		s.markLeftAt(r.Partition, r.Offset)
+	}
+}
+
+func (s *scan) markLeftAt(partition int32, offset int64) {
+	if s.left == nil {
+		s.left = map[int32]int64{}
+	}
+	if at, ok := s.left[partition]; !ok || offset < at {
+		s.left[partition] = offset
+	}
+}
+
+// add processes one record. stop is true when the record must not be read
+// (the schema changed under kafarr.read.schema=first).
+func (s *scan) add(rec *kgo.Record) (stop bool, err error) {
+	p := s.p
+	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, rec.Partition, rec.Offset, rec.Timestamp.UnixMilli()) {
+		s.log = append(s.log, logEntry{rec.Partition, rec.Offset, -1})
+		return false, nil
+	}
+	mark := s.bb.Mark()
+	keyMark := 0
+	if s.keyBB != nil {
+		keyMark = s.keyBB.Mark()
+	}
+	var id int32 = -1
+	cause, err := s.addValue(rec, &id)
+	if err != nil {
+		return false, err
+	}
+	if cause == errSchemaChanged {
+		return true, nil
+	}
+	if cause == "" && s.keyBB != nil {
+		cause = s.addKey(rec)
+		if cause != "" {
+			s.bb.Rollback(mark)
+		}
+	}
+	if cause != "" {
+		switch p.set.onError {
+		case "skip":
+			if s.keyBB != nil {
+				s.keyBB.Rollback(keyMark)
+				s.keyOK = s.keyOK[:keyMark]
+			}
+			s.log = append(s.log, logEntry{rec.Partition, rec.Offset, -1})
+			return false, nil
+		case "null":
+			s.bb.AppendNullRow()
+			if s.keyBB != nil && s.keyBB.Len() == keyMark {
+				s.keyBB.AppendNullRow()
+				s.keyOK = append(s.keyOK, false)
+			}
+		default:
+			return false, adbc.Error{Code: adbc.StatusInvalidData, Msg: fmt.Sprintf(
+				"kafarr: topic %q partition %d offset %d: %s (set kafarr.read.on_error=skip or null to read past it)",
+				rec.Topic, rec.Partition, rec.Offset, cause)}
+		}
+	}
+	s.appendExtra(rec, id, cause)
+	s.log = append(s.log, logEntry{rec.Partition, rec.Offset, mark})
+	return false, nil
+}
+
+// errSchemaChanged is the cause addValue returns to stop a "first" read.
+const errSchemaChanged = "\x00schema changed"
+
+// addValue appends the record's value columns. It returns the cause when
+// the value cannot be read (nothing appended), or an error that must end
+// the read whatever kafarr.read.on_error says (the registry is
+// unreachable).
+func (s *scan) addValue(rec *kgo.Record, id *int32) (string, error) {
+	p := s.p
+	if p.cache == nil || rec.Value == nil {
+		// Raw formats, tombstones, or no value schema at all.
+		if p.set.format == "avro" && rec.Value != nil {
+			if _, _, err := avroarrow.SplitFrame(rec.Value); err != nil {
+				return err.Error(), nil
+			}
+		}
+		s.bb.AppendNullRow()
+		return "", nil
+	}
+	sid, body, err := avroarrow.SplitFrame(rec.Value)
+	if err != nil {
+		return err.Error(), nil
+	}
+	*id = sid
+	if p.stopOnNew && sid != p.firstID {
+		return errSchemaChanged, nil
+	}
+	dec := s.lastDec
+	if sid != s.lastID || dec == nil {
+		dec, err = p.cache.Get(sid, func(id int32) (*avroarrow.Schema, error) {
+			return p.sess.schemaByID(s.ctx, id)
+		})
+		if err != nil {
+			if st := statusOf(err); st == adbc.StatusIO || st == adbc.StatusTimeout || st == adbc.StatusCancelled || st == adbc.StatusInvalidState {
+				return "", adbc.Error{Code: st, Msg: fmt.Sprintf("kafarr: topic %q partition %d offset %d: looking up value schema id %d: %v",
+					rec.Topic, rec.Partition, rec.Offset, sid, err)}
+			}
+			return fmt.Sprintf("value schema id %d: %v", sid, err), nil
+		}
+		s.lastID, s.lastDec = sid, dec
+	}
+	if err := dec.Decode(body, s.bb); err != nil {
+		return fmt.Sprintf("decoding value with schema id %d: %v", sid, err), nil
+	}
+	return "", nil
+}
+
+// addKey decodes an Avro key into keyBB.
+func (s *scan) addKey(rec *kgo.Record) string {
+	if rec.Key == nil {
+		s.keyBB.AppendNullRow()
+		s.keyOK = append(s.keyOK, false)
+		return ""
+	}
+	sid, body, err := avroarrow.SplitFrame(rec.Key)
+	if err != nil {
+		return "key: " + err.Error()
+	}
+	dec := s.keyDec
+	if sid != s.keyID || dec == nil {
+		dec, err = s.p.keyCache.Get(sid, func(id int32) (*avroarrow.Schema, error) {
+			return s.p.sess.schemaByID(s.ctx, id)
+		})
+		if err != nil {
+			return fmt.Sprintf("key schema id %d: %v", sid, err)
+		}
+		s.keyID, s.keyDec = sid, dec
+	}
+	if err := dec.Decode(body, s.keyBB); err != nil {
+		return fmt.Sprintf("decoding key with schema id %d: %v", sid, err)
+	}
+	s.keyOK = append(s.keyOK, true)
+	return ""
+}
+
+// appendExtra appends the record's metadata columns.
+func (s *scan) appendExtra(rec *kgo.Record, id int32, cause string) {
+	for _, e := range s.extra {
+		c := e.col
+		if c == nil {
+			continue
+		}
+		switch e.name {
+		case "_topic":
+			c.AppendString(rec.Topic)
+		case "_partition":
+			c.AppendInt32(rec.Partition)
+		case "_offset":
+			c.AppendInt64(rec.Offset)
+		case "_timestamp":
+			c.AppendInt64(rec.Timestamp.UnixMilli())
+		case "_key":
+			if rec.Key == nil {
+				c.AppendNull()
+			} else {
+				s.appendChecked(c, rec.Key)
+			}
+		case "_headers":
+			for _, h := range rec.Headers {
+				c.MapKeys().AppendString(h.Key)
+				c.MapValues().AppendBytes(h.Value)
+			}
+			c.AppendMap()
+		case "_schema_id":
+			if id < 0 {
+				c.AppendNull()
+			} else {
+				c.AppendInt32(id)
+			}
+		case colValue:
+			if rec.Value == nil {
+				c.AppendNull()
+			} else {
+				s.appendChecked(c, rec.Value)
+			}
+		case colError:
+			if cause == "" {
+				c.AppendNull()
+			} else {
+				c.AppendString(cause)
+			}
+		}
+	}
+}
+
+// appendChecked appends raw bytes to a binary or utf8 column; bytes that
+// are not UTF-8 become null in a utf8 column rather than invalid Arrow.
+func (s *scan) appendChecked(c *avroarrow.Column, b []byte) {
+	if c.Field().Type.ID() == arrow.STRING && !validUTF8(b) {
+		c.AppendNull()
+		return
+	}
+	c.AppendBytes(b)
+}
+
+// finishBatch turns the rows built since the last batch into a record,
+// applies the row filters and LIMIT, and settles which records were
+// consumed.
+func (s *scan) finishBatch() (arrow.RecordBatch, error) {
+	p := s.p
+	n := s.bb.Len()
+	if n == 0 {
+		s.consume(len(s.log))
+		return nil, nil
+	}
+	built, err := s.assemble()
+	if err != nil {
+		return nil, err
+	}
+	keep := filterRows(built, p.rowTerms)
+	rows := int64(n)
+	if keep != nil {
+		rows = int64(len(keep))
+	}
+	if s.limit >= 0 && rows >= s.limit {
+		// LIMIT is reached in this batch: deliver exactly the rows it
+		// allows; the records after the last of them stay unconsumed.
+		rows = s.limit
+		cut := -1
+		switch {
+		case rows == 0:
+		case keep != nil:
+			keep = keep[:rows]
+			cut = int(keep[rows-1])
+		default:
+			cut = int(rows) - 1
+		}
+		s.consumeThroughRow(cut)
+	} else {
+		s.consume(len(s.log))
+	}
+	if s.limit >= 0 {
+		s.limit -= rows
+	}
+	if rows == 0 {
+		built.Release()
+		return nil, nil
+	}
+	switch {
+	case keep != nil:
+		out, err := takeRows(s.ctx, s.mem, built, keep)
+		built.Release()
+		return out, err
+	case rows < int64(n):
+		out := built.NewSlice(0, rows)
+		built.Release()
+		return out, nil
+	}
+	return built, nil
+}
+
+// consumeThroughRow settles consumption when LIMIT ends the read after
+// row cut (-1 when no row was delivered): the records after it, and any
+// not processed yet, stay unconsumed.
+func (s *scan) consumeThroughRow(cut int) {
+	last := -1
+	if cut >= 0 {
+		for i, e := range s.log {
+			if e.row == cut {
+				last = i
+				break
+			}
+		}
+	}
+	rest := append([]logEntry(nil), s.log[last+1:]...)
+	s.consume(last + 1)
+	for _, e := range rest {
+		s.markLeftAt(e.partition, e.offset)
+	}
+	s.stop()
+}
+
+// consume marks the first k logged records consumed.
+func (s *scan) consume(k int) {
+	for _, e := range s.log[:k] {
+		s.pos[e.partition] = e.offset + 1
+	}
+	s.log = s.log[:0]
+}
+
+// assemble builds the record of the built columns, splicing in an Avro
+// _key built apart.
+func (s *scan) assemble() (arrow.RecordBatch, error) {
+	rec, err := s.bb.NewRecord()
+	if err != nil {
+		return nil, err
+	}
+	if s.keyBB == nil {
+		out := array.NewRecordBatch(s.p.built, rec.Columns(), rec.NumRows())
+		rec.Release()
+		return out, nil
+	}
+	krec, err := s.keyBB.NewRecord()
+	if err != nil {
+		rec.Release()
+		return nil, err
+	}
+	keyArr := keyArray(krec, s.keyOK, s.p.keyType)
+	s.keyOK = s.keyOK[:0]
+	krec.Release()
+	cols := make([]arrow.Array, 0, s.p.built.NumFields())
+	nv := s.p.valueArrow.NumFields()
+	cols = append(cols, rec.Columns()[:nv]...)
+	src := nv
+	for _, e := range s.extra {
+		if e.col == nil {
+			cols = append(cols, keyArr)
+			continue
+		}
+		cols = append(cols, rec.Column(src))
+		src++
+	}
+	out := array.NewRecordBatch(s.p.built, cols, rec.NumRows())
+	keyArr.Release()
+	rec.Release()
+	return out, nil
+}
+
+// keyArray makes the _key column of decoded Avro keys: the single column
+// of a non-record key, or a struct of a record key's fields, null where the
+// record had no key.
+func keyArray(krec arrow.RecordBatch, ok []bool, typ arrow.DataType) arrow.Array {
+	if _, isStruct := typ.(*arrow.StructType); !isStruct {
+		a := krec.Column(0)
+		a.Retain()
+		return a
+	}
+	bits := make([]byte, (len(ok)+7)/8)
+	nulls := 0
+	for i, v := range ok {
+		if v {
+			bits[i/8] |= 1 << (i % 8)
+		} else {
+			nulls++
+		}
+	}
+	children := make([]arrow.ArrayData, krec.NumCols())
+	for i := range children {
+		children[i] = krec.Column(i).Data()
+	}
+	data := array.NewData(typ, len(ok), []*memory.Buffer{memory.NewBufferBytes(bits)}, children, nulls, 0)
+	defer data.Release()
+	return array.MakeFromData(data)
+}
+
+// commitOffsets returns, per partition, the offset after the last record
+// the caller consumed: the next offset a consumer group reads.
+func (s *scan) commitOffsets(kr *kafkaio.Reader) map[int32]int64 {
+	out := map[int32]int64{}
+	positions := kr.Positions()
+	s.markLeft(s.pending)
+	for part, at := range s.pos {
+		out[part] = at
+		if left, ok := s.left[part]; ok {
+			out[part] = left
+			continue
+		}
+		if s.done && len(s.pending) == 0 {
+			if p, ok := positions[part]; ok && p > at {
+				// Past transaction markers and gaps behind the last
+				// record the caller got.
+				out[part] = p
+			}
+		}
+	}
+	return out
+}

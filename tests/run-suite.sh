@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# run-suite.sh is `make test`: it starts the real stack (Apache Kafka broker
+# and schema registry), runs every test against it, and always stops the stack,
+# also when a test fails or the run is interrupted.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+stack=tests/stack/stack.sh
+trap '"$stack" down || true' EXIT
+"$stack" up
+
+set -a
+# shellcheck disable=SC1091
+. "${KAFARR_STACK_DIR:-.build/stack}/env"
+set +a
+# Real-broker tests fail rather than skip when the stack is missing.
+export KAFARR_REQUIRE_STACK=1
+
+echo "== go vet"
+go vet ./...
+echo "== go test -race (real broker at $KAFARR_TEST_BROKERS, registry at $KAFARR_TEST_REGISTRY)"
+go test -race -count=1 -timeout 20m ./...
