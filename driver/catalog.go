@@ -31,8 +31,8 @@ const (
 )
 
 // catalogParallelism bounds how many topics GetObjects resolves columns
-// for at once; each resolution costs a few metadata, offset and registry
-// requests.
+// for, and GetStatistics reads, at once; each costs a few metadata, offset
+// and registry requests or a fetch per partition leader.
 const catalogParallelism = 8
 
 // GetObjects lists the catalog, its database schema, the topics (table type
@@ -51,10 +51,10 @@ const catalogParallelism = 8
 // adbc.ObjectDepthColumns (= ObjectDepthAll) a topic's columns are those of
 // SELECT * FROM topic under the connection's options, as GetTableSchema
 // returns them, except that GetObjects never reads messages: when the value
-// schema cannot be known without reading them (no schema registered under
-// the value subject, kafarr.read.schema=first, subject strategy record, or
-// a registered schema kafarr cannot map), the topic lists its metadata
-// columns only. Column ordinal positions are 1-based positions in that
+// schema cannot be known without reading them (no schema registry
+// configured, no schema registered under the value subject,
+// kafarr.read.schema=first, subject strategy record, or a registered
+// schema kafarr cannot map), the topic lists its metadata columns only. Column ordinal positions are 1-based positions in that
 // full column list, also when columnName leaves some out.
 //
 // The result always holds exactly one record batch, empty when the catalog

@@ -31,10 +31,10 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 		return nil, false, err
 	}
 	if known {
-		fields, err := c.planStar(ctx, topic, map[string]string{options.ReadSchema: pin})
+		planned, err := c.planStar(ctx, topic, map[string]string{options.ReadSchema: pin})
 		switch statusOfErr(err) {
 		case adbc.StatusOK:
-			return fields, true, nil
+			return planned, true, nil
 		case adbc.StatusNotFound, adbc.StatusInvalidArgument, adbc.StatusInvalidData, adbc.StatusNotImplemented:
 			// The schema vanished or cannot be read as Arrow (a
 			// non-Avro schema, an unsupported construct, an ambiguous
@@ -74,6 +74,11 @@ func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin 
 	if o.Get(options.ValueFormat) != "avro" {
 		return pin, true, nil
 	}
+	if c.sess.Registry == nil {
+		// No registry configured: Avro values cannot be described (a
+		// query would say it needs kafarr.schema_registry.url).
+		return "", false, nil
+	}
 	spec, err := options.ParseReadSchema(pin)
 	if err != nil {
 		return "", false, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s: %v", options.ReadSchema, err)}
@@ -96,9 +101,6 @@ func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin 
 		default: // record: the subject is named after the message's record
 			return "", false, nil
 		}
-	}
-	if c.sess.Registry == nil {
-		return "", false, nil
 	}
 	info, err := c.sess.Registry.Latest(ctx, subject)
 	switch statusOfErr(err) {

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/kafarr/kafarr/internal/devstack"
 	"github.com/kafarr/kafarr/kafkaio"
@@ -21,15 +22,15 @@ import (
 // catalogEnv is an in-process cluster and registry with a kafarr
 // connection on a checked allocator, plus direct clients to set topics up.
 type catalogEnv struct {
-	t     *testing.T
-	ctx   context.Context
-	stack *devstack.Stack
-	mem   *memory.CheckedAllocator
-	db    adbc.Database
-	cn    adbc.Connection
-	kcl   *kgo.Client
-	admin *kafkaio.Admin
-	reg   *kafkaio.Registry
+	t                 *testing.T
+	ctx               context.Context
+	brokers, registry string
+	mem               *memory.CheckedAllocator
+	db                adbc.Database
+	cn                adbc.Connection
+	kcl               *kgo.Client
+	admin             *kafkaio.Admin
+	reg               *kafkaio.Registry
 }
 
 // newCatalogEnv starts a devstack and opens a connection with opts added
@@ -42,22 +43,28 @@ func newCatalogEnv(t *testing.T, opts map[string]string) *catalogEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
+	return newCatalogEnvOn(t, st.Brokers(), st.RegistryURL(), opts)
+}
+
+// newCatalogEnvOn is newCatalogEnv on a running cluster and registry.
+func newCatalogEnvOn(t *testing.T, brokers, registry string, opts map[string]string) *catalogEnv {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	e := &catalogEnv{t: t, ctx: ctx, stack: st, mem: memory.NewCheckedAllocator(memory.NewGoAllocator())}
+	e := &catalogEnv{t: t, ctx: ctx, brokers: brokers, registry: registry, mem: memory.NewCheckedAllocator(memory.NewGoAllocator())}
 	t.Cleanup(func() { e.mem.AssertSize(t, 0) })
 
-	kcl, err := kgo.NewClient(kgo.SeedBrokers(st.Brokers()), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	kcl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(kcl.Close)
 	e.kcl, e.admin = kcl, kafkaio.NewAdmin(kcl)
-	if e.reg, err = kafkaio.NewRegistry(kafkaio.RegistryConfig{URL: st.RegistryURL()}); err != nil {
+	if e.reg, err = kafkaio.NewRegistry(kafkaio.RegistryConfig{URL: registry}); err != nil {
 		t.Fatal(err)
 	}
 
-	all := map[string]string{"uri": "kafka://" + st.Brokers(), "kafarr.schema_registry.url": st.RegistryURL()}
+	all := map[string]string{"uri": "kafka://" + brokers, "kafarr.schema_registry.url": registry}
 	for k, v := range opts {
 		all[k] = v
 	}
@@ -643,4 +650,48 @@ func TestLikeMatch(t *testing.T) {
 			t.Errorf("likeMatch(%q, %q) = %v, want %v", tc.pattern, tc.name, got, tc.want)
 		}
 	}
+}
+
+// Without kafarr.schema_registry.url Avro values cannot be described, so
+// every topic lists its metadata columns only (a SELECT would say it needs
+// the registry).
+func TestGetObjectsWithoutRegistry(t *testing.T) {
+	e := newCatalogEnv(t, nil)
+	seedCatalog(e)
+	db, err := NewDriver(e.mem).NewDatabase(map[string]string{"uri": "kafka://" + e.brokers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn, err := db.Open(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	bare := *e
+	bare.cn = cn
+	got := bare.getObjects(adbc.ObjectDepthColumns, nil, nil, ptr("orders"), nil, nil)
+	jsonEqual(t, "orders", got, []objCatalog{{Name: ptr("kafka"), Schemas: &[]objSchema{{Name: ptr("default"), Tables: &[]objTable{
+		{Name: "orders", Type: "topic", Columns: &[]objColumn{partitionColumn(1), offsetColumn(2), timestampColumn(3)}, Constraints: &[]string{}},
+	}}}}})
+}
+
+// A registered schema kafarr cannot read (here a JSON schema) does not
+// fail the listing: the topic lists its metadata columns, while
+// GetTableSchema reports why.
+func TestGetObjectsUnreadableSchema(t *testing.T) {
+	e := newCatalogEnv(t, nil)
+	e.createTopic("json_events", 1, nil)
+	cl, err := sr.NewClient(sr.URLs(e.registry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.RegisterSchema(e.ctx, "json_events-value", sr.Schema{Schema: `{"type":"object"}`, Type: sr.TypeJSON}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	got := e.getObjects(adbc.ObjectDepthColumns, nil, nil, nil, nil, nil)
+	jsonEqual(t, "json_events", got, []objCatalog{{Name: ptr("kafka"), Schemas: &[]objSchema{{Name: ptr("default"), Tables: &[]objTable{
+		{Name: "json_events", Type: "topic", Columns: &[]objColumn{partitionColumn(1), offsetColumn(2), timestampColumn(3)}, Constraints: &[]string{}},
+	}}}}})
+	_, err = e.cn.GetTableSchema(e.ctx, nil, nil, "json_events")
+	wantStatus(t, err, adbc.StatusNotImplemented, "JSON")
 }

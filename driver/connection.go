@@ -89,6 +89,10 @@ const TableTypeTopic = "topic"
 // GetTableSchema returns the schema SELECT * FROM topic would return; a
 // missing topic is NotFound.
 func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *string, tableName string) (*arrow.Schema, error) {
+	if (catalog != nil && *catalog != "" && *catalog != CatalogName) || (dbSchema != nil && *dbSchema != "" && *dbSchema != DBSchemaName) {
+		return nil, adbc.Error{Code: adbc.StatusNotFound, SqlState: [5]byte{'4', '2', 'S', '0', '2'}, Msg: fmt.Sprintf(
+			"kafarr: table %q not found: the cluster is catalog %q with the one schema %q", tableName, CatalogName, DBSchemaName)}
+	}
 	st := statement.New(c.sess)
 	defer st.Close()
 	if err := st.SetSqlQuery(fmt.Sprintf("SELECT * FROM %s", quoteIdent(tableName))); err != nil {

@@ -90,9 +90,9 @@ type topicStat struct {
 // offset holds no record (a transaction marker, as after every
 // transactional write). The producer check is conservative: a partition
 // whose only transaction is still open beyond the range counted is flagged
-// too. A partition
-// that had transactional writes long ago, followed only by plain ones, can
-// escape these checks and be reported exact while over-counting.
+// too. A partition that had transactional writes long ago, followed only
+// by plain ones, can escape these checks and be reported exact while
+// over-counting.
 //
 // With approximate false, every non-empty partition is read (records are
 // counted, keys and values are not decoded), each topic within
@@ -155,15 +155,14 @@ func (c *Connection) topicStatistics(ctx context.Context, tableName *string, exa
 	adm := kadm.NewClient(c.sess.Client)
 	// End offsets first: the log start only moves forward, so reading it
 	// second never describes records the end does not cover.
-	hwm, err := adm.ListEndOffsets(ctx, topics...)
+	var ends kadm.ListedOffsets
+	if iso == kafkaio.ReadCommitted {
+		ends, err = adm.ListCommittedOffsets(ctx, topics...)
+	} else {
+		ends, err = adm.ListEndOffsets(ctx, topics...)
+	}
 	if err != nil {
 		return nil, listErr(err, "end offsets")
-	}
-	ends := hwm
-	if iso == kafkaio.ReadCommitted {
-		if ends, err = adm.ListCommittedOffsets(ctx, topics...); err != nil {
-			return nil, listErr(err, "last stable offsets")
-		}
 	}
 	starts, err := adm.ListStartOffsets(ctx, topics...)
 	if err != nil {
@@ -184,7 +183,7 @@ func (c *Connection) topicStatistics(ctx context.Context, tableName *string, exa
 		if err != nil {
 			return nil, err
 		}
-		txn := transactionalPartitions(ctx, adm, hwm)
+		txn := transactionalPartitions(ctx, adm, ends)
 		for i := range stats {
 			for j := range stats[i].parts {
 				p := &stats[i].parts[j]

@@ -1,7 +1,10 @@
 package driver
 
 import (
+	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -121,25 +124,28 @@ func concat(parts ...[]statRow) []statRow {
 	return out
 }
 
-// seedStatistics creates:
+// seedStatistics creates, with names starting with prefix:
 //   - plain: 3 partitions holding 5, 0 and 7 records;
-//   - compacted: cleanup.policy=compact, 4 records (kfake does not
-//     compact, so all 4 are there, but kafarr cannot know that);
+//   - compacted: cleanup.policy=compact, 4 records (none compacted away:
+//     kfake does not compact, and a real broker never compacts the active
+//     segment; kafarr cannot know that);
 //   - txn: 3 records in one committed transaction, which adds a marker
 //     at offset 3;
-//   - empty: no records.
-func seedStatistics(e *catalogEnv) {
-	e.createTopic("plain", 3, nil)
-	e.produce("plain", 0, "a", "b", "c", "d", "e")
-	e.produce("plain", 2, "f", "g", "h", "i", "j", "k", "l")
-	e.createTopic("compacted", 1, map[string]*string{"cleanup.policy": ptr("compact")})
+//   - empty: no records;
+//
+// and, with internal, __kafarr_internal holding one record.
+func seedStatistics(e *catalogEnv, prefix string, internal bool) {
+	e.createTopic(prefix+"plain", 3, nil)
+	e.produce(prefix+"plain", 0, "a", "b", "c", "d", "e")
+	e.produce(prefix+"plain", 2, "f", "g", "h", "i", "j", "k", "l")
+	e.createTopic(prefix+"compacted", 1, map[string]*string{"cleanup.policy": ptr("compact")})
 	for _, k := range []string{"k1", "k2", "k1", "k3"} {
-		if err := e.kcl.ProduceSync(e.ctx, &kgo.Record{Topic: "compacted", Key: []byte(k), Value: []byte("v")}).FirstErr(); err != nil {
+		if err := e.kcl.ProduceSync(e.ctx, &kgo.Record{Topic: prefix + "compacted", Key: []byte(k), Value: []byte("v")}).FirstErr(); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	e.createTopic("txn", 1, nil)
-	tx, err := kgo.NewClient(kgo.SeedBrokers(e.stack.Brokers()), kgo.TransactionalID("kafarr-stats-test"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	e.createTopic(prefix+"txn", 1, nil)
+	tx, err := kgo.NewClient(kgo.SeedBrokers(e.brokers), kgo.TransactionalID(prefix+"stats-test"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -148,47 +154,81 @@ func seedStatistics(e *catalogEnv) {
 		e.t.Fatal(err)
 	}
 	for _, v := range []string{"x", "y", "z"} {
-		if err := tx.ProduceSync(e.ctx, &kgo.Record{Topic: "txn", Value: []byte(v)}).FirstErr(); err != nil {
+		if err := tx.ProduceSync(e.ctx, &kgo.Record{Topic: prefix + "txn", Value: []byte(v)}).FirstErr(); err != nil {
 			e.t.Fatal(err)
 		}
 	}
 	if err := tx.EndTransaction(e.ctx, kgo.TryCommit); err != nil {
 		e.t.Fatal(err)
 	}
-	e.createTopic("empty", 1, nil)
-	e.createTopic("__kafarr_internal", 1, nil)
-	e.produce("__kafarr_internal", 0, "hidden")
+	e.createTopic(prefix+"empty", 1, nil)
+	if internal {
+		e.createTopic("__kafarr_internal", 1, nil)
+		e.produce("__kafarr_internal", 0, "hidden")
+	}
+}
+
+// seededApproximate and seededExact are GetStatistics of the seeded
+// topics with approximate true and false.
+func seededApproximate(prefix string) []statRow {
+	return concat(
+		// Compaction: flagged from the topic config, count = offsets.
+		topicStats(prefix+"compacted", []bool{true}, [3]int64{0, 4, 4}),
+		// Empty partitions are exact (0) whatever the topic.
+		topicStats(prefix+"empty", []bool{false}, [3]int64{0, 0, 0}),
+		topicStats(prefix+"plain", []bool{false, false, false}, [3]int64{0, 5, 5}, [3]int64{0, 0, 0}, [3]int64{0, 7, 7}),
+		// The commit marker at offset 3 makes 4 offsets for 3 records:
+		// flagged (the last offset holds no record; a real broker also
+		// reports the transactional producer).
+		topicStats(prefix+"txn", []bool{true}, [3]int64{0, 4, 4}),
+	)
+}
+
+func seededExact(prefix string) []statRow {
+	return concat(
+		topicStats(prefix+"compacted", []bool{false}, [3]int64{0, 4, 4}),
+		topicStats(prefix+"empty", []bool{false}, [3]int64{0, 0, 0}),
+		topicStats(prefix+"plain", []bool{false, false, false}, [3]int64{0, 5, 5}, [3]int64{0, 0, 0}, [3]int64{0, 7, 7}),
+		// Read: 3 records, the marker is not one.
+		topicStats(prefix+"txn", []bool{false}, [3]int64{0, 4, 3}),
+	)
 }
 
 func TestGetStatisticsApproximate(t *testing.T) {
 	e := newCatalogEnv(t, nil)
-	seedStatistics(e)
-	got := e.getStatistics(nil, nil, nil, true)
-	want := concat(
-		// Compaction: flagged from the topic config, count = offsets.
-		topicStats("compacted", []bool{true}, [3]int64{0, 4, 4}),
-		// Empty partitions are exact (0) whatever the topic.
-		topicStats("empty", []bool{false}, [3]int64{0, 0, 0}),
-		topicStats("plain", []bool{false, false, false}, [3]int64{0, 5, 5}, [3]int64{0, 0, 0}, [3]int64{0, 7, 7}),
-		// The commit marker at offset 3 makes 4 offsets for 3 records:
-		// flagged, because the last offset holds no record.
-		topicStats("txn", []bool{true}, [3]int64{0, 4, 4}),
-	)
-	jsonEqual(t, "statistics", got, want)
+	seedStatistics(e, "", true)
+	jsonEqual(t, "statistics", e.getStatistics(nil, nil, nil, true), seededApproximate(""))
 }
 
 func TestGetStatisticsExact(t *testing.T) {
 	e := newCatalogEnv(t, nil)
-	seedStatistics(e)
-	got := e.getStatistics(nil, nil, nil, false)
-	want := concat(
-		topicStats("compacted", []bool{false}, [3]int64{0, 4, 4}),
-		topicStats("empty", []bool{false}, [3]int64{0, 0, 0}),
-		topicStats("plain", []bool{false, false, false}, [3]int64{0, 5, 5}, [3]int64{0, 0, 0}, [3]int64{0, 7, 7}),
-		// Read: 3 records, the marker is not one.
-		topicStats("txn", []bool{false}, [3]int64{0, 4, 3}),
-	)
-	jsonEqual(t, "statistics", got, want)
+	seedStatistics(e, "", true)
+	jsonEqual(t, "statistics", e.getStatistics(nil, nil, nil, false), seededExact(""))
+}
+
+// TestGetStatisticsRealBroker checks the same against the real broker of
+// tests/stack (KAFARR_TEST_BROKERS, KAFARR_TEST_REGISTRY), whose producer
+// state and log differ from kfake's, on topics of its own.
+func TestGetStatisticsRealBroker(t *testing.T) {
+	brokers, registry := os.Getenv("KAFARR_TEST_BROKERS"), os.Getenv("KAFARR_TEST_REGISTRY")
+	if brokers == "" || registry == "" {
+		if os.Getenv("KAFARR_REQUIRE_STACK") == "1" {
+			t.Fatal("KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY must be set when KAFARR_REQUIRE_STACK=1")
+		}
+		t.Skip("KAFARR_TEST_BROKERS/KAFARR_TEST_REGISTRY unset: no real broker")
+	}
+	e := newCatalogEnvOn(t, brokers, registry, nil)
+	prefix := fmt.Sprintf("kafarr_stats_%d_", time.Now().UnixNano())
+	t.Cleanup(func() {
+		for _, topic := range []string{"plain", "compacted", "txn", "empty"} {
+			if err := e.admin.DeleteTopic(e.ctx, prefix+topic); err != nil {
+				t.Errorf("cleaning up: %v", err)
+			}
+		}
+	})
+	seedStatistics(e, prefix, false)
+	jsonEqual(t, "approximate", e.getStatistics(nil, nil, ptr(prefix+"%"), true), seededApproximate(prefix))
+	jsonEqual(t, "exact", e.getStatistics(nil, nil, ptr(prefix+"%"), false), seededExact(prefix))
 }
 
 // An open transaction: read_committed stops at the last stable offset, so
@@ -201,7 +241,7 @@ func TestGetStatisticsOpenTransaction(t *testing.T) {
 	e := newCatalogEnv(t, nil)
 	e.createTopic("open", 1, nil)
 	e.produce("open", 0, "committed-1", "committed-2")
-	tx, err := kgo.NewClient(kgo.SeedBrokers(e.stack.Brokers()), kgo.TransactionalID("kafarr-open-txn"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	tx, err := kgo.NewClient(kgo.SeedBrokers(e.brokers), kgo.TransactionalID("kafarr-open-txn"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +286,7 @@ func TestGetStatisticsLogStart(t *testing.T) {
 
 func TestGetStatisticsFilters(t *testing.T) {
 	e := newCatalogEnv(t, map[string]string{})
-	seedStatistics(e)
+	seedStatistics(e, "", true)
 	plain := topicStats("plain", []bool{false, false, false}, [3]int64{0, 5, 5}, [3]int64{0, 0, 0}, [3]int64{0, 7, 7})
 	for _, tc := range []struct {
 		name                   string
@@ -271,7 +311,7 @@ func TestGetStatisticsFilters(t *testing.T) {
 
 func TestGetStatisticsIncludeInternal(t *testing.T) {
 	e := newCatalogEnv(t, map[string]string{"kafarr.catalog.include_internal": "true"})
-	seedStatistics(e)
+	seedStatistics(e, "", true)
 	jsonEqual(t, "internal", e.getStatistics(nil, nil, ptr("%internal"), true), topicStats("__kafarr_internal", []bool{false}, [3]int64{0, 1, 1}))
 }
 

@@ -58,16 +58,16 @@ func (q *kafarrQuirks) TearDownDriver(t *testing.T, _ adbc.Driver) {
 
 // DatabaseOptions connect to the stack. SELECT * returns the value columns
 // only (kafarr.read.metadata_columns=none), the shape the suite expects of
-// a table; ingest mode replace needs kafarr.allow_delete_topics.
+// a table; ingest mode replace needs kafarr.allow_delete_topics; topics
+// get one partition, so that reading order is ingest order.
 func (q *kafarrQuirks) DatabaseOptions() map[string]string {
 	return map[string]string{
-		"uri":                               "kafka://" + q.brokers,
-		"kafarr.schema_registry.url":        q.registry,
-		"kafarr.read.metadata_columns":      "none",
-		"kafarr.allow_delete_topics":        "true",
-		"kafarr.read.timeout_ms":            "20000",
-		"kafarr.ingest.partitions":          "1",
-		"kafarr.schema_registry.timeout_ms": "10000",
+		"uri":                          "kafka://" + q.brokers,
+		"kafarr.schema_registry.url":   q.registry,
+		"kafarr.read.metadata_columns": "none",
+		"kafarr.allow_delete_topics":   "true",
+		"kafarr.read.timeout_ms":       "20000",
+		"kafarr.ingest.partitions":     "1",
 	}
 }
 
@@ -236,6 +236,15 @@ func TestValidation(t *testing.T) {
 	for _, st := range validationStacks(t) {
 		t.Run(st.name, func(t *testing.T) {
 			q := &kafarrQuirks{brokers: st.brokers, registry: st.registry, vendorVersion: vendorVersion(t, st.brokers)}
+			t.Cleanup(func() {
+				// Leave a shared cluster as found: the suite's tables
+				// outlive its tests.
+				for _, table := range []string{"bulk_ingest", "sample_test"} {
+					if err := q.DropTable(nil, table); err != nil {
+						t.Errorf("dropping %s: %v", table, err)
+					}
+				}
+			})
 			t.Run("Database", func(t *testing.T) {
 				suite.Run(t, &kafarrDatabaseTests{validation.DatabaseTests{Quirks: q}})
 			})

@@ -3,11 +3,11 @@ package statement_test
 // Test harness of the read-path tests. Every case runs once per stack:
 //
 //   - "kfake": an in-process kfake broker and srfake registry
-//     (internal/devstack), started fresh for each case; always run.
-//   - "real": the Apache Kafka broker and registry of tests/stack, when
-//     KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY are set (source
-//     .build/stack/env). Skipped without them, unless KAFARR_REQUIRE_STACK=1,
-//     which makes their absence a failure.
+//     (testenv.DevStack), started fresh for each case; always run.
+//   - "real": the Apache Kafka broker and registry of tests/stack
+//     (testenv.Brokers, testenv.Registry: source .build/stack/env). Skipped
+//     without them, unless KAFARR_REQUIRE_STACK=1, which makes their absence
+//     a failure.
 //
 // Test data is produced with franz-go directly (exact partitions,
 // timestamps, keys, headers, transactions, raw bytes) and Avro-encoded with
@@ -19,9 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -40,7 +38,7 @@ import (
 
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/driver"
-	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -72,28 +70,18 @@ func (e *env) kfake() bool { return e.cluster != nil }
 func forStacks(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	t.Run("kfake", func(t *testing.T) {
-		st, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := newEnv(t, "kfake", st.Brokers(), st.RegistryURL(), st.Cluster(), st.Close)
-		fn(t, e)
+		st := testenv.DevStack(t)
+		fn(t, newEnv(t, "kfake", st.Brokers(), st.RegistryURL(), st.Cluster()))
 	})
 	t.Run("real", func(t *testing.T) {
-		brokers, registry := os.Getenv("KAFARR_TEST_BROKERS"), os.Getenv("KAFARR_TEST_REGISTRY")
-		if brokers == "" || registry == "" {
-			if os.Getenv("KAFARR_REQUIRE_STACK") == "1" {
-				t.Fatal("KAFARR_TEST_BROKERS/KAFARR_TEST_REGISTRY unset but KAFARR_REQUIRE_STACK=1: run tests/stack/stack.sh up and source .build/stack/env")
-			}
-			t.Skip("no real stack: tests/stack/stack.sh up, then source .build/stack/env")
-		}
-		fn(t, newEnv(t, "real", brokers, registry, nil, nil))
+		fn(t, newEnv(t, "real", testenv.Brokers(t), testenv.Registry(t), nil))
 	})
 }
 
 // newEnv sets up a case. Cleanups run in reverse: connections close, then
-// the producer, then the stack; last, the goroutine and memory checks.
-func newEnv(t *testing.T, name, brokers, registry string, cluster *kfake.Cluster, stop func()) *env {
+// the producer; last, the goroutine and memory checks, then (registered
+// before newEnv) the devstack.
+func newEnv(t *testing.T, name, brokers, registry string, cluster *kfake.Cluster) *env {
 	t.Helper()
 	e := &env{t: t, name: name, cluster: cluster, brokers: brokers, registry: registry,
 		mem: memory.NewCheckedAllocator(memory.NewGoAllocator()), codecs: map[string]*goavro.Codec{}}
@@ -101,9 +89,6 @@ func newEnv(t *testing.T, name, brokers, registry string, cluster *kfake.Cluster
 		checkNoLeaks(t)
 		e.mem.AssertSize(t, 0)
 	})
-	if stop != nil {
-		t.Cleanup(stop)
-	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1<<20))
 	if err != nil {
@@ -134,18 +119,12 @@ func ctxOf(t testing.TB) context.Context {
 
 var topicSeq atomic.Int64
 
-var unsafeTopic = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
-
 // topic creates a topic with n partitions, unique to the case; configs are
 // topic configs (cleanup.policy, ...). Real-broker topics are deleted with
 // the case.
 func (e *env) topic(n int32, configs map[string]*string) string {
 	e.t.Helper()
-	name := unsafeTopic.ReplaceAllString(e.t.Name(), "_")
-	if len(name) > 150 {
-		name = name[len(name)-150:]
-	}
-	name = fmt.Sprintf("rt.%s.%d.%d", name, time.Now().UnixNano()%1e9, topicSeq.Add(1))
+	name := testenv.Topic(e.t)
 	resp, err := e.adm.CreateTopic(ctxOf(e.t), n, 1, configs, name)
 	if err == nil {
 		err = resp.Err
@@ -197,6 +176,35 @@ func (e *env) transaction(commit bool, recs ...*kgo.Record) {
 	}
 	if err := cl.EndTransaction(ctx, end); err != nil {
 		e.t.Fatalf("ending a transaction: %v", err)
+	}
+	e.settle(recs[0].Topic)
+}
+
+// settle waits until topic has no open transaction: a real broker writes
+// the markers of a transaction after EndTransaction returns, and until then
+// the last stable offset lags and later records take the offsets the
+// markers would have had.
+func (e *env) settle(topic string) {
+	e.t.Helper()
+	ctx := ctxOf(e.t)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		hw, err1 := e.adm.ListEndOffsets(ctx, topic)
+		lso, err2 := e.adm.ListCommittedOffsets(ctx, topic)
+		if err1 == nil && err2 == nil {
+			same := true
+			hw.Each(func(o kadm.ListedOffset) {
+				if l, ok := lso.Lookup(o.Topic, o.Partition); !ok || l.Offset != o.Offset {
+					same = false
+				}
+			})
+			if same {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("topic %s still has an open transaction: end offsets %v, last stable %v (%v, %v)", topic, hw, lso, err1, err2)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -276,6 +284,15 @@ func (r result) col(name string) []any {
 // It checks that releasing the result leaves no kafarr goroutine behind.
 func (e *env) query(cn adbc.Connection, sql string, opts map[string]string) result {
 	e.t.Helper()
+	res := e.run(cn, sql, opts)
+	checkNoLeaks(e.t)
+	return res
+}
+
+// run is query without the goroutine check, for cases that hold a fetch
+// in the broker on purpose.
+func (e *env) run(cn adbc.Connection, sql string, opts map[string]string) result {
+	e.t.Helper()
 	st, err := cn.NewStatement()
 	if err != nil {
 		e.t.Fatal(err)
@@ -295,7 +312,6 @@ func (e *env) query(cn adbc.Connection, sql string, opts map[string]string) resu
 	}
 	res := drain(rdr)
 	rdr.Release()
-	checkNoLeaks(e.t)
 	return res
 }
 
@@ -360,7 +376,9 @@ func cell(a arrow.Array, i int) any {
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.String:
-		return a.Value(i)
+		// Value aliases the Arrow buffer, which is recycled once the
+		// batch is released.
+		return strings.Clone(a.Value(i))
 	case *array.Binary:
 		return bytes.Clone(a.Value(i))
 	case *array.Timestamp:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -167,11 +168,13 @@ type ingestRun struct {
 	key  *keyPlan // nil without kafarr.ingest.key_subject
 	meta metaPlan
 
-	pool *producerPool
-	pkey producerKey
-	cl   *kgo.Client
-	free chan *chunk // chunks whose records may be reused
-	acks acks
+	pool   *producerPool
+	pkey   producerKey
+	cl     *kgo.Client
+	free   chan *chunk // chunks whose records may be reused
+	chunks []*chunk    // all of them
+	acks   acks
+	sent   atomic.Int64 // records handed to the producer
 
 	acked int64 // rows the brokers acknowledged, once all are in
 }
@@ -185,8 +188,9 @@ type valuePlan struct {
 	// register is set when writer was derived from the data and must be
 	// registered (under subject) before anything is produced.
 	register bool
-	// dropSubject soft-deletes subject before registering (ingest mode
-	// replace, when the subject's schema does not fit the new data).
+	// dropSubject permits deleting subject when the registry refuses
+	// the derived schema (ingest mode replace: the subject goes with the
+	// replaced topic).
 	dropSubject bool
 }
 
@@ -247,10 +251,12 @@ func (r *ingestRun) plan(ctx context.Context) error {
 
 // planValue finds the value schema and compiles the encoder:
 //   - kafarr.ingest.value_subject names a subject that must exist;
-//   - else <topic>-value is used when registered and the data fits it;
-//   - else (no such subject, or a topic this ingest creates whose old
-//     subject does not fit the data) a schema is derived from the columns,
-//     to be registered unless kafarr.ingest.auto_register=false.
+//   - else, except in mode replace, <topic>-value is used when registered
+//     and the data fits it;
+//   - else (mode replace, no such subject, or a topic this ingest creates
+//     whose old subject does not fit the data) a schema is derived from
+//     the columns, to be registered under <topic>-value unless
+//     kafarr.ingest.auto_register=false.
 func (r *ingestRun) planValue(ctx context.Context) error {
 	reg, err := r.s.sess.registry("ingest with Avro values")
 	if err != nil {
@@ -261,7 +267,15 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	if !explicit {
 		r.val.subject = r.topic + "-value"
 	}
-	info, err := lookupSubject(ctx, reg, r.val.subject, r.set.version)
+	var info kafkaio.SchemaInfo
+	if !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.version == 0 && r.set.autoRegister {
+		// replace recreates the table: the data, not the replaced
+		// topic's schema, defines it.
+		err = adbc.Error{Code: adbc.StatusNotFound}
+		r.val.dropSubject = true
+	} else {
+		info, err = lookupSubject(ctx, reg, r.val.subject, r.set.version)
+	}
 	switch {
 	case err == nil:
 		writer, err := parseRegistered(info)
@@ -276,10 +290,9 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		if explicit || r.set.version != 0 || !r.fresh || !r.set.autoRegister {
 			return r.encodeErr(cerr, "the data does not fit schema id %d (subject %q version %d)", info.ID, r.val.subject, info.Version)
 		}
-		// The topic is new (or replaced): its subject belongs to an
-		// earlier topic of the same name, and the data defines the
-		// new one's schema.
-		r.val.dropSubject = r.set.mode == adbc.OptionValueIngestModeReplace
+		// The topic is new: its subject belongs to an earlier topic
+		// of the same name, and the data defines the new one's
+		// schema.
 	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.version == 0:
 		if !r.set.autoRegister {
 			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
@@ -384,12 +397,16 @@ func recordNameFor(topic string) string {
 func (r *ingestRun) apply(ctx context.Context) error {
 	reg := r.s.sess.Registry
 	if r.val.register {
-		if r.val.dropSubject {
-			if _, err := reg.DeleteSubject(ctx, r.val.subject, false); err != nil && statusOf(err) != adbc.StatusNotFound {
-				return prefixErr(err, "kafarr: ingest into %q: replacing subject %q", r.topic, r.val.subject)
+		id, err := reg.Register(ctx, r.val.subject, r.val.writer.String())
+		if err != nil && r.val.dropSubject {
+			// The registry refused the new schema, presumably as
+			// incompatible with the replaced topic's: that subject
+			// goes with its topic, permanently so that registering
+			// starts afresh.
+			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || statusOf(derr) == adbc.StatusNotFound {
+				id, err = reg.Register(ctx, r.val.subject, r.val.writer.String())
 			}
 		}
-		id, err := reg.Register(ctx, r.val.subject, r.val.writer.String())
 		if err != nil {
 			return prefixErr(err, "kafarr: ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
 		}

@@ -30,6 +30,15 @@ const (
 	txnAbortTimeout = 30 * time.Second
 )
 
+// stallTimeout is how long an ingest waits without any record being
+// acknowledged, while some are outstanding, before it gives up. kgo
+// retries forever by default, and its own delivery timeout counts
+// from each record's timestamp, which a timestamp column sets to any
+// time; without this a broker that stays unreachable would hang an
+// ingest whose context has no deadline (every ingest through the C
+// API). A variable so that tests can shorten it.
+var stallTimeout = 2 * time.Minute
+
 // chunk holds the encoded rows of one slice of a batch until the brokers
 // acknowledged all of them. Records point into buf and keys.
 type chunk struct {
@@ -50,11 +59,12 @@ var chunkPool = sync.Pool{New: func() any { return new(chunk) }}
 // acks counts the acknowledgements of one ingest and keeps its first
 // failure.
 type acks struct {
-	n      atomic.Int64
-	failed atomic.Bool
-	once   sync.Once
-	rec    *kgo.Record
-	err    error
+	n       atomic.Int64
+	nfailed atomic.Int64
+	failed  atomic.Bool
+	once    sync.Once
+	rec     *kgo.Record
+	err     error
 }
 
 // produceAll produces every bound batch and returns the rows acknowledged.
@@ -75,6 +85,12 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 		return 0, prefixErr(err, "kafarr: ingest into %q: creating the producer", r.topic)
 	}
 	r.cl = cl
+	if r.fresh {
+		// A pooled client may have produced to an earlier topic of
+		// this name (replace, or DROP TABLE then create): its topic
+		// id and sequence numbers belong to the deleted topic.
+		cl.PurgeTopicsFromProducing(r.topic)
+	}
 	healthy := false
 	defer func() { r.pool.put(r.pkey, cl, healthy) }()
 
@@ -84,22 +100,30 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 		}
 	}
 	r.free = make(chan *chunk, maxChunks)
-	for range maxChunks {
+	r.chunks = make([]*chunk, maxChunks)
+	for i := range r.chunks {
 		c := chunkPool.Get().(*chunk)
 		c.promise = r.promiseFor(c)
+		r.chunks[i] = c
 		r.free <- c
 	}
-	err = r.produceBatches(ctx)
+	pctx, stop := r.watch(ctx)
+	err = r.produceBatches(pctx)
 	// Whatever happened, wait for every record handed to the producer:
 	// the count below must be final.
-	for range maxChunks {
-		c := <-r.free
-		c.wg.Wait()
+	r.settle()
+	stalled := stop()
+	for _, c := range r.chunks {
 		c.promise = nil // fill clears the records when the chunk is reused
 		chunkPool.Put(c)
 	}
 	r.acked = r.acks.n.Load()
-	if err == nil && r.acks.failed.Load() {
+	switch {
+	case stalled:
+		r.acks.failed.Store(true)
+		err = adbc.Error{Code: adbc.StatusTimeout, Msg: fmt.Sprintf(
+			"kafarr: ingest into %q: no record was acknowledged for %s, giving up: %d rows acknowledged, the rest not, though those sent last may have been written (is the broker reachable?)", r.topic, stallTimeout, r.acked)}
+	case err == nil && r.acks.failed.Load():
 		err = r.produceErr()
 	}
 	if r.set.txn {
@@ -129,6 +153,7 @@ func (r *ingestRun) produceBatches(ctx context.Context) error {
 		rowsBefore += rec.NumRows()
 	}
 	if err := r.s.bound.Err(); err != nil {
+		r.settle() // so that the count below is final
 		return adbc.Error{Code: adbc.StatusIO, Msg: fmt.Sprintf(
 			"kafarr: ingest into %q: reading the bound data after %d rows: %v (%d rows acknowledged)", r.topic, rowsBefore, err, r.acks.n.Load())}
 	}
@@ -167,6 +192,7 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 		select {
 		case c = <-r.free:
 		case <-ctx.Done():
+			r.settle() // so that the count below is final
 			return adbc.Error{Code: kafkaio.StatusOf(ctx.Err()), Msg: fmt.Sprintf(
 				"kafarr: ingest into %q: %v (%d rows acknowledged)", r.topic, ctx.Err(), r.acks.n.Load())}
 		}
@@ -178,12 +204,68 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 			return r.refused(err, rowsBefore)
 		}
 		c.wg.Add(hi - lo)
+		r.sent.Add(int64(hi - lo))
 		for i := range c.recs {
 			r.cl.Produce(ctx, &c.recs[i], c.promise)
 		}
 		r.free <- c
 	}
 	return nil
+}
+
+// watch returns a context for producing that is cancelled when records
+// are outstanding but none was acknowledged for stallTimeout. stop ends
+// the watch and reports whether it cancelled.
+func (r *ingestRun) watch(ctx context.Context) (pctx context.Context, stop func() bool) {
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var stalled atomic.Bool
+	go func() {
+		tick := time.NewTicker(stallTimeout / 8)
+		defer tick.Stop()
+		last, since := r.acks.n.Load(), time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			n := r.acks.n.Load()
+			if n != last || r.outstanding() == 0 {
+				last, since = n, time.Now()
+				continue
+			}
+			if time.Since(since) >= stallTimeout {
+				stalled.Store(true)
+				cancel()
+				// kgo fails a record that may have reached the broker
+				// only once it has the broker's answer, which never
+				// comes: fail them all. The client is not reused.
+				r.cl.UnsafeAbortBufferedRecords()
+				return
+			}
+		}
+	}()
+	return pctx, func() bool {
+		close(done)
+		cancel()
+		return stalled.Load()
+	}
+}
+
+// outstanding is the number of records handed to the producer and not yet
+// acknowledged or failed.
+func (r *ingestRun) outstanding() int64 {
+	return r.sent.Load() - r.acks.n.Load() - r.acks.nfailed.Load()
+}
+
+// settle waits until every record handed to the producer was
+// acknowledged or failed. Only the ingest's goroutine adds records, so
+// none is added meanwhile.
+func (r *ingestRun) settle() {
+	for _, c := range r.chunks {
+		c.wg.Wait()
+	}
 }
 
 // promiseFor returns the callback that accounts for one of c's records.
@@ -193,6 +275,7 @@ func (r *ingestRun) promiseFor(c *chunk) func(*kgo.Record, error) {
 			r.acks.n.Add(1)
 		} else {
 			r.acks.once.Do(func() { r.acks.rec, r.acks.err = rec, err })
+			r.acks.nfailed.Add(1)
 			r.acks.failed.Store(true)
 		}
 		c.wg.Done()
@@ -243,16 +326,15 @@ func (r *ingestRun) fill(c *chunk, rec arrow.RecordBatch, meta batchMeta, keys a
 		c.recs = make([]kgo.Record, n)
 	}
 	c.recs = c.recs[:n]
-	clear(c.recs)
 	// One creation time for the chunk: kgo would otherwise read the
 	// clock for every record.
 	now := time.Now()
 	start, kstart := 0, 0
 	for j := range c.recs {
 		kr := &c.recs[j]
-		kr.Topic = r.topic
-		kr.Timestamp = now
-		kr.Value = c.buf[start:c.ends[j]:c.ends[j]]
+		// Assigning the whole record also clears what kgo set on it
+		// when the chunk was last used.
+		*kr = kgo.Record{Topic: r.topic, Timestamp: now, Value: c.buf[start:c.ends[j]:c.ends[j]]}
 		start = c.ends[j]
 		if meta.key != nil {
 			if end := c.kend[j]; end >= 0 {
@@ -266,7 +348,10 @@ func (r *ingestRun) fill(c *chunk, rec arrow.RecordBatch, meta batchMeta, keys a
 }
 
 // refused reports a batch that failed its checks; nothing of it was sent.
+// It waits for the earlier batches' acknowledgements, so that the count it
+// gives is final.
 func (r *ingestRun) refused(err error, rowsBefore int64) error {
+	r.settle()
 	var ee *avroarrow.EncodeError
 	if errors.As(err, &ee) && ee.Row >= 0 {
 		cp := *ee

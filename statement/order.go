@@ -37,27 +37,23 @@ func (r *recordReader) sortAll() error {
 	if p.q.Limit == 0 {
 		return nil
 	}
-	full := p.fullSnap
-	window := p.q.Limit
 	for {
 		all, err := r.collect()
 		if err != nil {
 			return err
 		}
-		if all != nil && (p.q.Limit < 0 || all.NumRows() >= p.q.Limit || !narrowed(p, full)) {
+		if p.fullSnap == nil || !r.widen() {
+			if all == nil {
+				return nil
+			}
 			return r.sortCollected(all)
 		}
-		if all == nil && !narrowed(p, full) {
-			return nil
-		}
+		// A partition's window held too few rows: read again.
 		if all != nil {
 			all.Release()
 		}
-		// Too few rows in the window: widen it and read again.
-		window *= 4
 		p.close()
 		p.kr = nil
-		p.snap = windowed(kafkaio.Snapshot{Topic: p.snap.Topic, Ranges: full}, window, p.q.OrderBy.Desc)
 		r.s.release()
 		s, err := newScan(r.ctx, p, r.mem)
 		if err != nil {
@@ -67,14 +63,30 @@ func (r *recordReader) sortAll() error {
 	}
 }
 
-// narrowed reports whether the plan reads less than the full ranges.
-func narrowed(p *readPlan, full []kafkaio.PartitionRange) bool {
-	for i, rg := range p.snap.Ranges {
-		if i < len(full) && (rg.Start > full[i].Start || rg.End < full[i].End) {
-			return true
+// widen grows the window of every partition that gave fewer than LIMIT
+// rows while reading less than its full range, fourfold, and reports
+// whether any grew. Each partition must contribute its own LIMIT rows: the
+// top n of the topic may all come from the partition whose window was
+// short, however many rows the others gave.
+func (r *recordReader) widen() bool {
+	p := r.plan
+	grew := false
+	for i := range p.snap.Ranges {
+		rg, full := &p.snap.Ranges[i], p.fullSnap[i]
+		if r.s.rows[rg.Partition] >= p.q.Limit || (rg.Start <= full.Start && rg.End >= full.End) {
+			continue
 		}
+		n := max(rg.End-rg.Start, 1)
+		if n > (full.End-full.Start)/4 {
+			n = full.End - full.Start
+		} else {
+			n *= 4
+		}
+		w := windowed(kafkaio.Snapshot{Ranges: []kafkaio.PartitionRange{full}}, n, p.q.OrderBy.Desc)
+		*rg = w.Ranges[0]
+		grew = true
 	}
-	return false
+	return grew
 }
 
 // collect reads every batch of the scan into one record (nil when empty).

@@ -45,6 +45,17 @@ var partitionOptions = []string{
 // and are not supported here.
 func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, parts adbc.Partitions, n int64, err error) {
 	defer guard(&err)
+	if cq, ok := s.parsed.(*ConstantQuery); ok {
+		// One partition that evaluates the constants wherever it is read.
+		rec, err := constantRecord(s.sess.Alloc, cq)
+		if err != nil {
+			return nil, parts, -1, err
+		}
+		defer rec.Release()
+		b, _ := json.Marshal(partitionDescriptor{Version: descriptorVersion, SQL: s.sql})
+		parts.PartitionIDs, parts.NumPartitions = [][]byte{b}, 1
+		return rec.Schema(), parts, 1, nil
+	}
 	q, ok := s.parsed.(*Query)
 	if !ok {
 		return nil, parts, -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: ExecutePartitions needs a SELECT ... FROM topic query"}
@@ -94,12 +105,20 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr array.RecordReader, err error) {
 	defer guard(&err)
 	var d partitionDescriptor
-	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version != descriptorVersion || d.Topic == "" {
+	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version != descriptorVersion || d.SQL == "" {
 		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: ReadPartition: not a kafarr partition descriptor (from ExecutePartitions of a compatible kafarr version)"}
 	}
 	parsed, err := Parse(d.SQL)
 	if err != nil {
 		return nil, err
+	}
+	if cq, ok := parsed.(*ConstantQuery); ok {
+		rec, err := constantRecord(sess.Alloc, cq)
+		if err != nil {
+			return nil, err
+		}
+		defer rec.Release()
+		return array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	}
 	q, ok := parsed.(*Query)
 	if !ok || q.Topic != d.Topic {

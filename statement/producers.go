@@ -5,18 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"sync"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/kafkaio"
 )
-
-// ingestDeliveryTimeout bounds how long a produced record may wait for its
-// acknowledgement (retries included) before it fails the ingest. Without a
-// bound, a broker that stays unreachable would hang an ingest whose context
-// has no deadline, which is every ingest made through the C API.
-const ingestDeliveryTimeout = 2 * time.Minute
 
 // maxIdleProducers is how many idle clients a pool keeps per producer
 // setting; more concurrent ingests than that close their extra clients when
@@ -122,7 +115,6 @@ func newProducer(cfg kafkaio.Config, k producerKey) (*kgo.Client, error) {
 	opts := []kgo.Opt{
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(1 << 20),
-		kgo.RecordDeliveryTimeout(ingestDeliveryTimeout),
 		kgo.ProducerBatchCompression(codecFor(k.codec)),
 	}
 	if k.manual {

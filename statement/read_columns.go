@@ -121,7 +121,7 @@ func at(sql string, pos int) string {
 // build, the result's columns and the row filters.
 func (p *readPlan) planColumns() error {
 	mapOpts := avroarrow.MapOptions{UnionMode: p.set.unionMode}
-	var valueFields []arrow.Field
+	var valueFields, allFields []arrow.Field
 	if p.reader != nil {
 		all, err := avroarrow.ArrowSchema(p.reader, mapOpts)
 		if err != nil {
@@ -145,6 +145,7 @@ func (p *readPlan) planColumns() error {
 		}
 		p.cache = cache
 		valueFields = cache.Schema().Fields()
+		allFields = all.Fields()
 	}
 	p.valueArrow = arrow.NewSchema(valueFields, nil)
 
@@ -166,6 +167,9 @@ func (p *readPlan) planColumns() error {
 	}
 	p.built = arrow.NewSchema(append(slices.Clone(valueFields), p.extra...), nil)
 
+	if err := p.checkNames(allFields); err != nil {
+		return err
+	}
 	if p.q.Star {
 		for i, f := range valueFields {
 			p.out = append(p.out, outCol{name: f.Name, index: i, field: f})
@@ -222,6 +226,26 @@ func (p *readPlan) planColumns() error {
 	}
 	md := p.resultMetadata()
 	p.outSchema = arrow.NewSchema(fields, &md)
+	return nil
+}
+
+// checkNames rejects a query naming a top-level column that is neither a
+// value field nor a built metadata column. It runs before resolvePath so
+// that the message lists every value field of the reader schema, not only
+// the projected ones.
+func (p *readPlan) checkNames(all []arrow.Field) error {
+	refs := slices.Clone(p.q.Columns)
+	for _, t := range p.q.Where {
+		refs = append(refs, t.Column)
+	}
+	if p.q.OrderBy != nil {
+		refs = append(refs, p.q.OrderBy.Column)
+	}
+	for _, ref := range refs {
+		if len(p.built.FieldIndices(ref.Path[0])) == 0 {
+			return unknownColumn(ref, p.sql, all)
+		}
+	}
 	return nil
 }
 

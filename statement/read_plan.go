@@ -230,6 +230,9 @@ func (p *readPlan) chooseValueSchema(ctx context.Context) error {
 	var info kafkaio.SchemaInfo
 	switch spec.Kind {
 	case options.SchemaID:
+		// A lookup by id knows no subject: keep the one named (a
+		// partition descriptor pins both) for the result metadata.
+		p.subject = p.set.subject
 		info, err = reg.SchemaByID(ctx, spec.N)
 	case options.SchemaFirst:
 		p.stopOnNew = true

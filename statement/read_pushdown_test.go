@@ -122,7 +122,7 @@ func TestReadValuePredicates(t *testing.T) {
 			{"order.side = 'sell' AND px < 12", -1, func(i int) bool { return i%3 != 0 && i%2 == 1 && i < 12 }},
 			{"order.id IS NULL", -1, func(i int) bool { return i%3 == 0 }},
 			{`"order"."id" = 5`, -1, func(i int) bool { return i == 5 }},
-			{"order IS NOT NULL AND note IS NOT NULL", -1, func(i int) bool { return i%3 != 0 && i%2 == 0 }},
+			{`"order" IS NOT NULL AND note IS NOT NULL`, -1, func(i int) bool { return i%3 != 0 && i%2 == 0 }},
 			// LIMIT counts rows that pass the filter.
 			{"note IS NULL", 4, func(i int) bool { return i%2 == 1 }},
 			{"order.id IS NULL", 3, func(i int) bool { return i%3 == 0 }},

@@ -175,7 +175,7 @@ func TestReadKeys(t *testing.T) {
 			typ           arrow.DataType
 			want          []any
 		}{
-			{avroKeyed, "auto", arrow.StructOf(arrow.Field{Name: "acct", Type: arrow.BinaryTypes.String}, arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int32}),
+			{avroKeyed, "auto", arrow.StructOf(arrow.Field{Name: "acct", Type: arrow.BinaryTypes.String, Nullable: true}, arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int32, Nullable: true}),
 				[]any{map[string]any{"acct": "a1", "n": int32(7)}, nil}},
 			{avroKeyed, "avro", nil, []any{map[string]any{"acct": "a1", "n": int32(7)}, nil}},
 			{avroKeyed, "binary", arrow.BinaryTypes.Binary, []any{e.frame(keySchema, kid, map[string]any{"acct": "a1", "n": int32(7)}), nil}},

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -127,17 +128,67 @@ func (r *recordReader) Next() bool {
 	return true
 }
 
-// project picks the result columns out of a built batch.
+// project picks the result columns out of a built batch. A field inside a
+// struct column is null where the struct is: an Arrow struct's children
+// keep their own validity, which says nothing for rows where the parent
+// is null.
 func (r *recordReader) project(built arrow.RecordBatch) arrow.RecordBatch {
 	cols := make([]arrow.Array, len(r.plan.out))
+	var owned []arrow.Array
 	for i, oc := range r.plan.out {
 		a := built.Column(oc.index)
 		for _, ci := range oc.path {
-			a = a.(*array.Struct).Field(ci)
+			st := a.(*array.Struct)
+			child := st.Field(ci)
+			if st.NullN() > 0 {
+				child = withParentNulls(r.mem, st, child)
+				owned = append(owned, child)
+			}
+			a = child
 		}
 		cols[i] = a
 	}
-	return array.NewRecordBatch(r.plan.outSchema, cols, built.NumRows())
+	out := array.NewRecordBatch(r.plan.outSchema, cols, built.NumRows())
+	for _, a := range owned {
+		a.Release()
+	}
+	return out
+}
+
+// withParentNulls returns child with its validity ANDed with its parent
+// struct's; the caller releases it. Children without a validity bitmap of
+// their own (unions) are returned as they are, retained.
+func withParentNulls(mem memory.Allocator, parent *array.Struct, child arrow.Array) arrow.Array {
+	d := child.Data()
+	switch child.DataType().ID() {
+	case arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.NULL, arrow.RUN_END_ENCODED:
+		child.Retain()
+		return child
+	}
+	n, off := child.Len(), d.Offset()
+	bits := memory.NewResizableBuffer(mem)
+	bits.Resize(int(bitutil.BytesForBits(int64(off + n))))
+	b := bits.Bytes()
+	for i := range b {
+		b[i] = 0
+	}
+	nulls := 0
+	for i := 0; i < n; i++ {
+		if parent.IsValid(i) && child.IsValid(i) {
+			bitutil.SetBit(b, off+i)
+		} else {
+			nulls++
+		}
+	}
+	bufs := append([]*memory.Buffer{bits}, d.Buffers()[1:]...)
+	nd := array.NewData(d.DataType(), n, bufs, d.Children(), nulls, off)
+	bits.Release()
+	if d.DataType().ID() == arrow.DICTIONARY {
+		nd.SetDictionary(d.Dictionary())
+	}
+	out := array.MakeFromData(nd)
+	nd.Release()
+	return out
 }
 
 // commit commits a consumer group's offsets once.

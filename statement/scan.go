@@ -41,6 +41,7 @@ type scan struct {
 	log     []logEntry // the records of the batch being built, in order
 	pos     map[int32]int64
 	left    map[int32]int64 // first unconsumed offset per partition, once stopped
+	rows    map[int32]int64 // rows built per partition, for ORDER BY windows
 	limit   int64           // rows still to deliver; -1 unlimited
 	done    bool
 	read    int64 // records processed
@@ -61,7 +62,7 @@ type logEntry struct {
 }
 
 func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, error) {
-	s := &scan{p: p, mem: mem, ctx: ctx, pending: p.peeked, pos: map[int32]int64{}, limit: p.q.Limit}
+	s := &scan{p: p, mem: mem, ctx: ctx, pending: p.peeked, pos: map[int32]int64{}, rows: map[int32]int64{}, limit: p.q.Limit}
 	p.peeked = nil
 	if p.q.OrderBy != nil {
 		// LIMIT applies after sorting.
@@ -131,6 +132,12 @@ func (s *scan) next() (arrow.RecordBatch, error) {
 // none do).
 func (s *scan) fill() (arrow.RecordBatch, error) {
 	p := s.p
+	if s.limit == 0 {
+		// LIMIT 0, or LIMIT met: checked before sizing the batch, which
+		// would be 0 rows and never reach the check in the loop.
+		s.stop()
+		return s.finishBatch()
+	}
 	batchRows := p.set.batchRows
 	if s.limit >= 0 && len(p.rowTerms) == 0 && int64(batchRows) > s.limit {
 		batchRows = int(s.limit)
@@ -239,6 +246,7 @@ func (s *scan) add(rec *kgo.Record) (stop bool, err error) {
 		}
 	}
 	s.appendExtra(rec, id, cause)
+	s.rows[rec.Partition]++
 	s.log = append(s.log, logEntry{rec.Partition, rec.Offset, mark})
 	return false, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -28,6 +29,7 @@ type Statement struct {
 
 	mu      sync.Mutex
 	current *recordReader // the latest result, for progress
+	closed  bool
 }
 
 var (
@@ -42,16 +44,28 @@ func New(sess *Session) *Statement {
 }
 
 // guard turns a panic into an Internal error, so that no bad input can
-// crash a host process through the driver.
+// crash a host process through the driver, and gives a missing topic the
+// SQLSTATE of a missing table (42S02), which DB-API tools key on.
 func guard(err *error) {
 	if r := recover(); r != nil {
 		*err = adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf(
 			"kafarr: internal error: %v (please report it with this stack: %s)", r, debug.Stack())}
+		return
+	}
+	if ae, ok := asADBC(*err); ok && ae.Code == adbc.StatusNotFound && ae.SqlState == [5]byte{} &&
+		strings.Contains(ae.Msg, "topic") && strings.Contains(ae.Msg, "does not exist") {
+		ae.SqlState = [5]byte{'4', '2', 'S', '0', '2'}
+		*err = ae
 	}
 }
 
-// Close releases bound data. Results already returned stay valid.
+// Close releases bound data. Results already returned stay valid. A
+// second Close is InvalidState, as ADBC specifies.
 func (s *Statement) Close() error {
+	if s.closed {
+		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: statement already closed"}
+	}
+	s.closed = true
 	if s.bound != nil {
 		s.bound.Release()
 		s.bound = nil

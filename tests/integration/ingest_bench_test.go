@@ -25,9 +25,9 @@ import (
 	"github.com/kafarr/kafarr/internal/testenv"
 )
 
-// tickSchema is the seed's record {inst: string, t: long, dt: int, bid:
+// ingTickSchema is the seed's record {inst: string, t: long, dt: int, bid:
 // float, ask: float}.
-var tickSchema = arrow.NewSchema([]arrow.Field{
+var ingTickSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "inst", Type: arrow.BinaryTypes.String},
 	{Name: "t", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "dt", Type: arrow.PrimitiveTypes.Int32},
@@ -35,10 +35,10 @@ var tickSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "ask", Type: arrow.PrimitiveTypes.Float32},
 }, nil)
 
-// tickBatch builds n ticks over a few instruments.
-func tickBatch(mem memory.Allocator, n int) arrow.RecordBatch {
+// ingTickBatch builds n ticks over a few instruments.
+func ingTickBatch(mem memory.Allocator, n int) arrow.RecordBatch {
 	insts := []string{"GBPUSD", "EURUSD", "USDJPY", "AUDUSD", "EURGBP"}
-	b := array.NewRecordBuilder(mem, tickSchema)
+	b := array.NewRecordBuilder(mem, ingTickSchema)
 	defer b.Release()
 	b.Reserve(n)
 	inst := b.Field(0).(*array.StringBuilder)
@@ -82,7 +82,7 @@ func benchIngest(b *testing.B, n int) {
 	topic := testenv.Topic(b)
 	defer ingestDropTopic(b, cn, topic)
 
-	rec := tickBatch(mem, n)
+	rec := ingTickBatch(mem, n)
 	defer rec.Release()
 	ingest := func(mode string) {
 		st, err := cn.NewStatement()

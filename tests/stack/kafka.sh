@@ -24,7 +24,7 @@
 set -euo pipefail
 
 SCRIPT_NAME=kafka.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KAFKA_VERSION=${KAFARR_KAFKA_VERSION:-4.1.1}
@@ -150,7 +150,7 @@ do_start() {
 	fi
 	gobuild=$!
 
-	ensure_jars
+	with_cache_lock "$CACHE_DIR/kafka-$KAFKA_VERSION.lock" ensure_jars || exit 1
 
 	# Each fresh start gets an empty cluster: this also clears whatever a
 	# killed run left behind (lock files, half-written segments).
@@ -170,7 +170,7 @@ do_start() {
 	# fd 9 is the lock taken by with_lock: the broker must not inherit it, or
 	# the lock would be held for as long as the broker runs.
 	nohup java "-Xmx$KAFKA_HEAP" -Xms128m -XX:+ExitOnOutOfMemoryError "${jvm[@]}" \
-		kafka.Kafka "$PROPS" </dev/null >"$KAFKA_DIR/logs/stdout.log" 2>&1 9>&- &
+		kafka.Kafka "$PROPS" </dev/null >"$KAFKA_DIR/logs/stdout.log" 2>&1 8>&- 9>&- &
 	echo $! >"$PIDFILE"
 	pid=$!
 

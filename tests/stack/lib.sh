@@ -87,6 +87,17 @@ with_lock() {
 	) 9>"$file"
 }
 
+# with_cache_lock FILE CMD... is with_lock on fd 8, for the download cache
+# that several stack dirs (checkouts, parallel runs) share.
+with_cache_lock() {
+	local file=$1; shift
+	mkdir -p "$(dirname "$file")"
+	(
+		flock -w 600 8 || die "could not lock $file within 600s"
+		"$@"
+	) 8>"$file"
+}
+
 # mvn_quiet runs Maven in batch mode, showing its output only on failure.
 mvn_quiet() {
 	command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"

@@ -21,7 +21,7 @@
 set -euo pipefail
 
 SCRIPT_NAME=registry.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 APICURIO_VERSION=${KAFARR_APICURIO_VERSION:-3.0.9}
@@ -88,7 +88,7 @@ do_start() {
 
 	local t0
 	t0=$(now_ms)
-	ensure_dist
+	with_cache_lock "$CACHE_DIR/apicurio-$APICURIO_VERSION.lock" ensure_dist || exit 1
 
 	rm -rf "$REGISTRY_DIR"
 	mkdir -p "$REGISTRY_DIR"

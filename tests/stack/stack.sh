@@ -20,7 +20,7 @@
 set -uo pipefail
 
 SCRIPT_NAME=stack.sh
-# shellcheck source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ENV_FILE=$STACK_DIR/env

@@ -55,13 +55,17 @@ func waitReady(ctx context.Context, seeds []string) (string, error) {
 	}
 	defer cl.Close()
 
-	lastErr := errors.New("no attempt finished")
+	var lastErr error
 	for {
 		desc, err := probe(ctx, cl)
 		if err == nil {
 			return desc, nil
 		}
-		lastErr = err
+		// Keep the last real failure (refused, no controller) rather than
+		// the deadline that cut the final attempt short.
+		if lastErr == nil || ctx.Err() == nil {
+			lastErr = err
+		}
 		select {
 		case <-ctx.Done():
 			return "", lastErr

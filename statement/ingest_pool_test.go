@@ -1,0 +1,201 @@
+package statement
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
+	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
+)
+
+// ingSession builds a Session on a devstack, as the driver's connection
+// does; the session's client is closed when the test ends.
+func ingSession(t *testing.T, mem memory.Allocator) (*Session, *devstack.Stack) {
+	t.Helper()
+	st := testenv.DevStack(t)
+	cfg := kafkaio.Config{Brokers: []string{st.Brokers()}}
+	cl, err := kafkaio.Connect(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	reg, err := kafkaio.NewRegistry(kafkaio.RegistryConfig{URL: st.RegistryURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Session{Alloc: mem, Options: options.NewStore(), Client: cl, Admin: kafkaio.NewAdmin(cl), Registry: reg, Cluster: cfg}, st
+}
+
+func closed(cl *kgo.Client) bool {
+	select {
+	case <-cl.Context().Done():
+		return true
+	default:
+		return false
+	}
+}
+
+func TestIngestProducerPool(t *testing.T) {
+	sess, _ := ingSession(t, memory.NewGoAllocator())
+	p := poolFor(sess)
+	if poolFor(sess) != p {
+		t.Fatal("poolFor made a second pool for one session")
+	}
+	plain := producerKey{codec: "none"}
+	lz4 := producerKey{codec: "lz4"}
+	a, err := p.get(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := p.get(plain)
+	c, _ := p.get(plain)
+	if a == b || b == c {
+		t.Fatal("clients in use were handed out twice")
+	}
+	p.put(plain, a, true)
+	p.put(plain, b, true)
+	p.put(plain, c, true) // beyond maxIdleProducers: closed
+	if !closed(c) || closed(a) || closed(b) {
+		t.Fatalf("closed after put: a %v b %v c %v; want only c", closed(a), closed(b), closed(c))
+	}
+	if got, _ := p.get(plain); got != b {
+		t.Error("get did not reuse the idle client")
+	}
+	if got, _ := p.get(lz4); got == a {
+		t.Error("a client was reused for other settings")
+	} else {
+		p.put(lz4, got, false) // a failed ingest's client is closed
+		if !closed(got) {
+			t.Error("an unhealthy client was kept")
+		}
+	}
+	// Closing the connection's client closes the pool and its idle
+	// clients; a client in use is closed when given back.
+	sess.Client.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !closed(a) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !closed(a) {
+		t.Fatal("the idle client outlived the session")
+	}
+	if _, ok := pools.Load(sess); ok {
+		t.Error("the closed session's pool is still registered")
+	}
+	p.put(plain, b, true)
+	if !closed(b) {
+		t.Error("a client given back to a closed pool was kept")
+	}
+}
+
+// TestIngestStall checks that an ingest whose records are never
+// acknowledged gives up after stallTimeout with a Timeout error, rather
+// than waiting for ever.
+func TestIngestStall(t *testing.T) {
+	defer func(d time.Duration) { stallTimeout = d }(stallTimeout)
+	stallTimeout = time.Second
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sess, st := ingSession(t, mem)
+	ctx := t.Context()
+	if err := sess.Admin.CreateTopic(ctx, "stalled", 1, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Every produce request kills its connection: kgo retries for ever.
+	st.Cluster().ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		st.Cluster().KeepControl()
+		return nil, errors.New("connection cut by the test"), true
+	})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	b.Field(0).(*array.Int64Builder).AppendValues([]int64{1, 2, 3}, nil)
+	rec := b.NewRecordBatch()
+	b.Release()
+	defer rec.Release()
+
+	s := New(sess)
+	defer s.Close()
+	for k, v := range map[string]string{adbc.OptionKeyIngestTargetTable: "stalled", adbc.OptionKeyIngestMode: adbc.OptionValueIngestModeAppend} {
+		if err := s.SetOption(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Bind(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ExecuteUpdate(context.Background())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var ae adbc.Error
+		if !errors.As(err, &ae) || ae.Code != adbc.StatusTimeout || !strings.Contains(ae.Msg, "0 rows acknowledged") {
+			t.Fatalf("stalled ingest: %v; want Timeout with 0 rows acknowledged", err)
+		}
+		if d := time.Since(start); d < stallTimeout {
+			t.Errorf("gave up after %s, before the stall timeout of %s", d, stallTimeout)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a stalled ingest did not give up within 30 s")
+	}
+}
+
+func TestIngestRecordName(t *testing.T) {
+	for _, tc := range []struct{ topic, want string }{
+		{"ticks", "ticks"},
+		{"orders.v1", "orders.v1"},
+		{"my-topic", "my_topic"},
+		{"2024.data", "_2024.data"},
+		{"a..b", "a._.b"},
+		{"prix€", "prix_"},
+	} {
+		if got := recordNameFor(tc.topic); got != tc.want {
+			t.Errorf("recordNameFor(%q) = %q, want %q", tc.topic, got, tc.want)
+		}
+	}
+}
+
+func TestIngestTimestampMillis(t *testing.T) {
+	for _, tc := range []struct {
+		unit arrow.TimeUnit
+		v    int64
+		want int64
+		ok   bool
+	}{
+		{arrow.Second, 2, 2000, true},
+		{arrow.Second, 1 << 62, 0, false},
+		{arrow.Millisecond, -5, -5, true},
+		{arrow.Microsecond, 1999, 1, true},
+		{arrow.Microsecond, -1, -1, true},
+		{arrow.Nanosecond, 1_999_999, 1, true},
+		{arrow.Nanosecond, -1, -1, true},
+	} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		b := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: tc.unit})
+		b.Append(arrow.Timestamp(tc.v))
+		a := b.NewArray()
+		m := metaPlan{tsIsTimestamp: true, tsUnit: tc.unit}
+		got, ok := m.millis(a, 0)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("millis(%d %s) = %d, %v; want %d, %v", tc.v, tc.unit, got, ok, tc.want, tc.ok)
+		}
+		a.Release()
+		b.Release()
+		mem.AssertSize(t, 0)
+	}
+}
