@@ -5,12 +5,15 @@ GO          ?= go
 STACK       := tests/stack/stack.sh
 BENCHTIME   ?= 2s
 
-.PHONY: all build vet fmt test test-go test-unit demo bench stack-up stack-down clean
+.PHONY: all build vet fmt test test-go test-unit demo demo-go bench stack-up stack-down clean
 
 all: build
 
-## build: compile every Go package.
-build:
+# cshared, py-venv, py-test, py-examples: the C library and the Python package.
+include mk/python.mk
+
+## build: compile every Go package and the C shared library.
+build: cshared
 	$(GO) build ./...
 
 ## vet: go vet and a gofmt check.
@@ -27,9 +30,14 @@ test:
 test-unit:
 	$(GO) test -count=1 ./...
 
-## demo: write a frame to a topic and read it back with SQL, on a local
-## default stack (in-process kfake + srfake) that the demo starts itself.
-demo:
+## demo: the Python quickstart: build a frame of ticks, ingest it into a
+## topic and read it back with SQL into pandas, on a local default stack
+## (in-process Kafka + schema registry) that the demo starts itself.
+demo: py-venv
+	$(PY_BIN)/python examples/quickstart.py
+
+## demo-go: the same round trip from Go, without Python.
+demo-go:
 	$(GO) run ./examples/demo
 
 ## bench: codec and read-path benchmarks.

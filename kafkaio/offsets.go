@@ -204,8 +204,10 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 	s := Snapshot{Topic: topic, Ranges: make([]PartitionRange, 0, len(parts))}
 	for _, p := range parts {
 		end, ok := ends[p]
-		if !ok {
-			return Snapshot{}, errorf(adbc.StatusIO, "no end offset returned for partition %d of topic %q", p, topic)
+		if !ok || end < 0 {
+			// A negative end would clamp the range to nothing and pass
+			// an unreadable partition off as empty.
+			return Snapshot{}, errorf(adbc.StatusIO, "no end offset returned for partition %d of topic %q (got %d)", p, topic, end)
 		}
 		logStart := logStarts[p]
 		start, ok := committed[p]

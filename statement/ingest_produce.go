@@ -369,6 +369,46 @@ func (r *ingestRun) refused(err error, rowsBefore int64) error {
 		r.topic, err, r.acks.n.Load())}
 }
 
+// visibleWait bounds how long a committed transactional ingest waits for
+// its rows to become visible to read_committed readers.
+const visibleWait = 10 * time.Second
+
+// awaitVisible waits until read_committed readers can see the committed
+// transaction: the broker writes the commit markers after EndTransaction
+// returns, and until then the last stable offset stays behind the rows, so
+// a SELECT right after the ingest would miss them. Another producer's open
+// transaction can hold the last stable offset back longer; the wait then
+// gives up quietly, since the rows are committed all the same.
+func (r *ingestRun) awaitVisible(ctx context.Context) {
+	adm := r.s.sess.Admin
+	ctx, cancel := context.WithTimeout(ctx, visibleWait)
+	defer cancel()
+	hwm, err := adm.EndOffsets(ctx, r.topic, kafkaio.ReadUncommitted)
+	if err != nil {
+		return
+	}
+	for {
+		lso, err := adm.EndOffsets(ctx, r.topic, kafkaio.ReadCommitted)
+		if err != nil {
+			return
+		}
+		behind := false
+		for p, end := range hwm {
+			if lso[p] < end {
+				behind = true
+			}
+		}
+		if !behind {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 // endTxn commits the transaction when err is nil, else aborts it. A
 // failed or aborted transaction returns 0 rows: read_committed readers see
 // none of them.
@@ -377,6 +417,7 @@ func (r *ingestRun) endTxn(ctx context.Context, err error, healthy *bool) (int64
 		cerr := r.cl.EndTransaction(ctx, kgo.TryCommit)
 		if cerr == nil {
 			*healthy = true
+			r.awaitVisible(ctx)
 			return r.acked, nil
 		}
 		err = prefixErr(cerr, "kafarr: ingest into %q: committing the transaction of %d rows", r.topic, r.acked)

@@ -167,7 +167,17 @@ func TestReadOnError(t *testing.T) {
 			wantStatus(t, res.err, adbc.StatusInvalidData, topic, "partition 0", where)
 		}
 
-		res := e.mustQuery(cn, sql, with("kafarr.read.on_error", "skip"))
+		// Under a group, a failed read commits the rows delivered before
+		// the bad message, and the next read starts at it.
+		group := map[string]string{"kafarr.consumer.group": "onerror-" + topic, "kafarr.read.batch_rows": "1", "kafarr.read.metadata_columns": "_offset"}
+		res := e.query(cn, sql, group)
+		wantStatus(t, res.err, adbc.StatusInvalidData, "offset 1")
+		wantRows(t, result{rows: res.rows}, [][]any{{"s0", int64(0), int64(0)}})
+		group["kafarr.read.on_error"] = "skip"
+		res = e.mustQuery(cn, sql+" LIMIT 1", group)
+		wantRows(t, res, [][]any{{"s4", int64(4), int64(4)}})
+
+		res = e.mustQuery(cn, sql, with("kafarr.read.on_error", "skip"))
 		wantCols(t, res, "sym", "px", "_offset", "_schema_id")
 		wantRows(t, res, [][]any{
 			{"s0", int64(0), int64(0), id},

@@ -89,6 +89,10 @@ func TestReadProjection(t *testing.T) {
 			{int64(2), int64(2), int64(2), "buy", "I0", int64(2)},
 			{int64(3), int64(3), nil, nil, "I0", int64(3)},
 		})
+		// Sorted results are handed out as slices of one batch: nested
+		// nulls must follow the slice's offset.
+		res = e.mustQuery(cn, "SELECT order.id, order.side FROM "+q(topic)+" ORDER BY _offset DESC", map[string]string{"kafarr.read.batch_rows": "3"})
+		wantRows(t, res, [][]any{{nil, nil}, {int64(2), "buy"}, {int64(1), "sell"}, {nil, nil}})
 	})
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# run-suite.sh is `make test`: it starts the real stack (Apache Kafka broker
-# and schema registry), runs every test against it, and always stops the stack,
-# also when a test fails or the run is interrupted.
+# run-suite.sh is `make test`: it builds the C library and the Python venv,
+# starts the real stack (Apache Kafka broker and schema registry), runs every
+# Go and Python test against it, and always stops the stack, also when a test
+# fails or the run is interrupted.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "== build: C shared library and Python venv (pinned, from PyPI)"
+make --no-print-directory cshared py-venv
 
 stack=tests/stack/stack.sh
 trap '"$stack" down || true' EXIT
@@ -19,4 +23,6 @@ export KAFARR_REQUIRE_STACK=1
 echo "== go vet"
 go vet ./...
 echo "== go test -race (real broker at $KAFARR_TEST_BROKERS, registry at $KAFARR_TEST_REGISTRY)"
-go test -race -count=1 -timeout 20m ./...
+go test -race -count=1 -timeout 25m ./...
+echo "== pytest (adbc_driver_manager loading the real library)"
+make --no-print-directory py-test

@@ -37,7 +37,7 @@ while getopts "o:h" opt; do
 	case $opt in
 	o) OUT=$OPTARG ;;
 	h)
-		sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*) exit 2 ;;
@@ -86,7 +86,7 @@ fi
 XTOOLS_VERSION=$(cd "$ADBC_DIR" && "$GO" list -m -f '{{.Version}}' golang.org/x/tools)
 GOIMPORTS_DIR=$TOOLS/goimports-$XTOOLS_VERSION
 if [[ ! -x $GOIMPORTS_DIR/goimports ]]; then
-	GOBIN=$GOIMPORTS_DIR GOFLAGS= "$GO" install "golang.org/x/tools/cmd/goimports@$XTOOLS_VERSION" ||
+	GOBIN=$GOIMPORTS_DIR GOFLAGS='' "$GO" install "golang.org/x/tools/cmd/goimports@$XTOOLS_VERSION" ||
 		die "installing goimports@$XTOOLS_VERSION failed"
 fi
 GEN_PATH=$GOIMPORTS_DIR

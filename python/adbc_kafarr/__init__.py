@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from ._database import connect
 from ._library import ENTRYPOINT, LIBRARY_ENV, driver_path, install_manifests, manifest_text
+from ._version import __version__
 from .ingest import ingest
 from .options import DatabaseOptions, StatementOptions
-from ._version import __version__
 from .pykafarr import Listener, Producer, listener, producer
 
 __all__ = [

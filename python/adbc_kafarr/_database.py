@@ -6,7 +6,8 @@ from typing import Mapping
 
 import adbc_driver_manager
 
-from ._convert import OptionKey, OptionValue, options as _options
+from ._convert import OptionKey, OptionValue
+from ._convert import options as _options
 from ._library import ENTRYPOINT, driver_path
 
 __all__ = ["connect"]

@@ -46,7 +46,8 @@ from adbc_driver_manager.dbapi import (  # noqa: F401 (re-exported DB-API names)
     threadsafety,
 )
 
-from ._convert import OptionKey, OptionValue, options as _options
+from ._convert import OptionKey, OptionValue
+from ._convert import options as _options
 from ._database import connect as _connect_database
 
 __all__ = [

@@ -7,7 +7,8 @@ from typing import Any, Literal, Mapping, Union
 
 import adbc_driver_manager.dbapi
 
-from ._convert import OptionKey, OptionValue, arrow_data, options as _options
+from ._convert import OptionKey, OptionValue, arrow_data
+from ._convert import options as _options
 from .options import StatementOptions
 
 __all__ = ["IngestMode", "ingest"]
@@ -115,7 +116,8 @@ def ingest(
     if isinstance(target, adbc_driver_manager.dbapi.Cursor):
         return _ingest(target, topic, table, mode, stmt_opts)
     raise TypeError(
-        f"adbc_kafarr.ingest: target must be an adbc_driver_manager.dbapi Cursor or Connection, got {type(target).__name__}"
+        "adbc_kafarr.ingest: target must be an adbc_driver_manager.dbapi Cursor or Connection, "
+        f"got {type(target).__name__}"
     )
 
 

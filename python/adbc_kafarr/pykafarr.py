@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+import adbc_driver_manager
+
 from ._convert import OptionKey, OptionValue
 from .dbapi import connect
 from .ingest import IngestMode, ingest
@@ -112,7 +114,14 @@ class Listener:
             # so an idle topic never holds up a busy one.
             for i in range(n):
                 topic = self.topics[(self._next + i) % n]
-                table = self._read(topic, num_messages, timeout, follow=False)
+                try:
+                    table = self._read(topic, num_messages, timeout, follow=False)
+                except adbc_driver_manager.OperationalError as e:
+                    # Not through its backlog in max_time: nothing was
+                    # returned, so nothing was committed; try the others.
+                    if e.status_code == adbc_driver_manager.AdbcStatusCode.TIMEOUT:
+                        continue
+                    raise
                 if table.num_rows:
                     self._next = (self._next + i + 1) % n
                     return table
@@ -132,6 +141,10 @@ class Listener:
             then ``_partition``, ``_offset`` and ``_timestamp``. All rows of
             a frame have the same message type; the poll returns early where
             the type changes, and the next poll goes on from there.
+
+        Raises:
+            adbc_driver_manager.ProgrammingError: a topic does not exist
+                (status NotFound).
         """
         table = self.poll_arrow(num_messages, max_time)
         return message_type(table), table.to_pandas()

@@ -24,6 +24,7 @@ import pytest
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import REPO, Stack
 
 REQUIRE_STACK = os.environ.get("KAFARR_REQUIRE_STACK") == "1"
@@ -55,7 +56,10 @@ def stack() -> Stack:
     brokers = os.environ.get("KAFARR_TEST_BROKERS")
     registry = os.environ.get("KAFARR_TEST_REGISTRY")
     if not brokers or not registry:
-        msg = "KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY are not set (run tests/stack/stack.sh up and source .build/stack/env)"
+        msg = (
+            "KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY are not set "
+            "(run tests/stack/stack.sh up and source .build/stack/env)"
+        )
         if REQUIRE_STACK:
             pytest.fail(msg, pytrace=False)
         pytest.skip(msg)

@@ -16,6 +16,7 @@ import pytest
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack, create_topic
 
 ORDER_SCHEMA = {
@@ -30,12 +31,23 @@ ORDER_SCHEMA = {
         {"name": "note", "type": ["null", "string"], "default": None},
     ],
 }
-KEY_SCHEMA = {"type": "record", "name": "OrderKey", "namespace": "avros.broker", "fields": [{"name": "id", "type": "long"}]}
+KEY_SCHEMA = {
+    "type": "record",
+    "name": "OrderKey",
+    "namespace": "avros.broker",
+    "fields": [{"name": "id", "type": "long"}],
+}
 
 
 def orders(n: int) -> list[dict[str, Any]]:
     return [
-        {"id": k, "inst": ("GBPUSD", "EURUSD")[k % 2], "qty": k * 10 - 500, "px": 1.25 + k / 1000, "note": None if k % 3 else f"n{k}"}
+        {
+            "id": k,
+            "inst": ("GBPUSD", "EURUSD")[k % 2],
+            "qty": k * 10 - 500,
+            "px": 1.25 + k / 1000,
+            "note": None if k % 3 else f"n{k}",
+        }
         for k in range(n)
     ]
 
@@ -43,7 +55,9 @@ def orders(n: int) -> list[dict[str, Any]]:
 def consume_all(stack: Stack, topic: str, partitions: int, expected: int, *, timeout: float = 30.0) -> list[Any]:
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": stack.brokers, "group.id": f"pytest-{topic}", "enable.auto.commit": False})
+    consumer = Consumer(
+        {"bootstrap.servers": stack.brokers, "group.id": f"pytest-{topic}", "enable.auto.commit": False}
+    )
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     msgs: list[Any] = []
     deadline = time.monotonic() + timeout
@@ -58,7 +72,9 @@ def consume_all(stack: Stack, topic: str, partitions: int, expected: int, *, tim
     return msgs
 
 
-def test_confluent_serializer_messages_read_through_kafarr(stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_confluent_serializer_messages_read_through_kafarr(
+    stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     from confluent_kafka import Producer
     from confluent_kafka.schema_registry.avro import AvroSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext
@@ -87,7 +103,7 @@ def test_confluent_serializer_messages_read_through_kafarr(stack: Stack, admin, 
     got = sorted(table.to_pylist(), key=lambda r: r["id"])
     assert len(got) == 300
     per_partition = {p: 0 for p in range(3)}
-    for r, want in zip(got, rows):
+    for r, want in zip(got, rows, strict=True):
         assert {k: r[k] for k in ("id", "inst", "qty", "px", "note")} == want
         # The key has a <topic>-key subject and is Confluent-framed: decoded as Avro.
         assert r["_key"] == {"id": want["id"]}
@@ -99,7 +115,9 @@ def test_confluent_serializer_messages_read_through_kafarr(stack: Stack, admin, 
         assert int(r["_timestamp"].timestamp() * 1000) == 1_700_000_000_000 + want["id"]
 
 
-def test_kafarr_ingest_read_by_confluent_deserializer(stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_kafarr_ingest_read_by_confluent_deserializer(
+    stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     from confluent_kafka.schema_registry import Schema
     from confluent_kafka.schema_registry.avro import AvroDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
@@ -124,7 +142,9 @@ def test_kafarr_ingest_read_by_confluent_deserializer(stack: Stack, registry, co
     assert [got[k] for k in range(1000)] == rows
 
 
-def test_kafarr_derived_schema_read_by_confluent_deserializer(stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_kafarr_derived_schema_read_by_confluent_deserializer(
+    stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     from confluent_kafka.schema_registry.avro import AvroDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -144,7 +164,9 @@ def test_kafarr_derived_schema_read_by_confluent_deserializer(stack: Stack, regi
     assert fullname == "com.example.Tick"
     assert [f["name"] for f in schema["fields"]] == ["inst", "t", "bid", "ok"]
     deserialize = AvroDeserializer(registry)
-    values = [deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_all(stack, topic, 1, 3)]
+    values = [
+        deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_all(stack, topic, 1, 3)
+    ]
     assert values == [
         {"inst": "A", "t": 1, "bid": 1.5, "ok": True},
         {"inst": None, "t": 2, "bid": 2.5, "ok": False},
@@ -152,7 +174,9 @@ def test_kafarr_derived_schema_read_by_confluent_deserializer(stack: Stack, regi
     ]
 
 
-def test_malformed_messages_are_data_errors_or_follow_on_error(stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_malformed_messages_are_data_errors_or_follow_on_error(
+    stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     from confluent_kafka import Producer
     from confluent_kafka.schema_registry.avro import AvroSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext

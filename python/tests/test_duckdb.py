@@ -13,7 +13,9 @@ import adbc_kafarr
 import adbc_kafarr.dbapi
 
 
-def test_duckdb_aggregates_over_fetch_record_batch(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_duckdb_aggregates_over_fetch_record_batch(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     n = 30_000
     i = np.arange(n)
@@ -35,6 +37,10 @@ def test_duckdb_aggregates_over_fetch_record_batch(conn: adbc_kafarr.dbapi.Conne
             "SELECT inst, count(*) AS n, sum(qty) AS qty, min(_offset) AS lo, max(_offset) AS hi "
             "FROM reader GROUP BY inst ORDER BY inst"
         ).fetchall()
-    want = df.assign(_offset=i).groupby("inst").agg(n=("t", "size"), qty=("qty", "sum"), lo=("_offset", "min"), hi=("_offset", "max"))
+    want = (
+        df.assign(_offset=i)
+        .groupby("inst")
+        .agg(n=("t", "size"), qty=("qty", "sum"), lo=("_offset", "min"), hi=("_offset", "max"))
+    )
     assert got == [(inst, int(r.n), int(r.qty), int(r.lo), int(r.hi)) for inst, r in want.sort_index().iterrows()]
     assert got[0] == ("EURUSD", 10_000, sum(k % 7 for k in range(1, n, 3)), 1, n - 2)

@@ -13,6 +13,7 @@ import pytest
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack
 
 Status = adbc_driver_manager.AdbcStatusCode
@@ -48,7 +49,9 @@ def test_unknown_database_option_fails_connect(stack: Stack) -> None:
     assert "kafarr.bogus" in str(exc.value)
 
 
-def test_sql_outside_the_grammar_is_not_supported_and_points_to_duckdb(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_sql_outside_the_grammar_is_not_supported_and_points_to_duckdb(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     adbc_kafarr.ingest(conn, topic, pa.table({"inst": ["A"]}), mode="create")
     t = f'"{topic}"'
@@ -66,7 +69,9 @@ def test_sql_outside_the_grammar_is_not_supported_and_points_to_duckdb(conn: adb
         assert "DuckDB" in str(exc.value), sql
 
 
-def test_missing_topic_is_programming_error_not_found(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_missing_topic_is_programming_error_not_found(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     with conn.cursor() as cur:
         with pytest.raises(adbc_kafarr.dbapi.ProgrammingError) as exc:
@@ -141,3 +146,22 @@ def test_commit_is_invalid_state_and_autocommit_cannot_be_disabled(stack: Stack)
 def test_ingest_helper_rejects_other_targets() -> None:
     with pytest.raises(TypeError, match="Cursor or Connection"):
         adbc_kafarr.ingest(object(), "t", pa.table({"a": [1]}))  # type: ignore[arg-type]
+
+
+def test_read_running_out_of_time_is_operational_error_timeout(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
+    topic = new_topic()
+    n = 200_000
+    adbc_kafarr.ingest(conn, topic, pa.table({"x": pa.array(range(n), pa.int64())}), mode="create")
+    with conn.cursor() as cur:
+        # Without follow mode, not reaching the snapshot end in time is an
+        # error, never a silently short result: 200,000 rows take > 1 ms.
+        cur.adbc_statement.set_options(**{"kafarr.read.timeout_ms": "1"})
+        with pytest.raises(adbc_kafarr.dbapi.OperationalError) as exc:
+            cur.execute(f'SELECT * FROM "{topic}"')
+            cur.fetch_arrow_table()
+    assert exc.value.status_code == Status.TIMEOUT
+    msg = str(exc.value)
+    assert f'reading topic "{topic}": timed out after 1ms' in msg
+    assert "partition 0 at offset" in msg and f"of end {n}" in msg

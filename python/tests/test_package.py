@@ -25,7 +25,13 @@ from kafarr_stack import REPO, Stack
 
 def test_library_exports_the_init_functions_and_nothing_but_adbc() -> None:
     lib = ctypes.CDLL(adbc_kafarr.driver_path())
-    for name in ("AdbcDriverKafarrInit", "AdbcDriverKafkaInit", "AdbcDriverInit", "AdbcDatabaseNew", "AdbcStatementExecuteQuery"):
+    for name in (
+        "AdbcDriverKafarrInit",
+        "AdbcDriverKafkaInit",
+        "AdbcDriverInit",
+        "AdbcDatabaseNew",
+        "AdbcStatementExecuteQuery",
+    ):
         assert hasattr(lib, name), name
     # The generated layer's implementation functions and the Go runtime
     # exist in the library but the version script keeps them local.
@@ -43,7 +49,9 @@ def test_library_loads_through_each_entrypoint(stack: Stack) -> None:
         assert info["driver_version"] == adbc_kafarr.__version__, entrypoint
 
 
-def test_manifests_resolve_driver_names_and_kafka_uris(stack: Stack, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manifests_resolve_driver_names_and_kafka_uris(
+    stack: Stack, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     written = adbc_kafarr.install_manifests(tmp_path)
     assert sorted(p.name for p in written) == ["kafarr.toml", "kafka.toml"]
     text = (tmp_path / "kafka.toml").read_text()
@@ -56,6 +64,21 @@ def test_manifests_resolve_driver_names_and_kafka_uris(stack: Stack, tmp_path: p
         with adbc_driver_manager.dbapi.connect(**kwargs, autocommit=True) as conn:
             assert conn.adbc_get_info()["vendor_name"] == "Kafka", kwargs
             assert conn.adbc_database.get_option("kafarr.bootstrap_servers") == stack.brokers, kwargs
+
+
+def test_manifests_installed_in_the_venv_resolve(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # make py-venv runs `python -m adbc_kafarr install-manifests`; in a venv
+    # adbc_driver_manager searches <sys.prefix>/etc/adbc/drivers.
+    assert sys.prefix != sys.base_prefix, "the suite runs in a virtual environment"
+    manifests = pathlib.Path(sys.prefix, "etc", "adbc", "drivers")
+    assert (manifests / "kafarr.toml").is_file(), (
+        f"no manifests in {manifests}: run python -m adbc_kafarr install-manifests"
+    )
+    monkeypatch.delenv("ADBC_DRIVER_PATH", raising=False)
+    with adbc_driver_manager.dbapi.connect(driver="kafarr", uri=stack.uri, autocommit=True) as conn:
+        assert conn.adbc_get_info()["driver_name"] == "ADBC Kafka Driver (kafarr) - Go"
+    with adbc_driver_manager.dbapi.connect(driver=stack.uri, autocommit=True) as conn:
+        assert conn.adbc_database.get_option("kafarr.schema_registry.url") == stack.registry
 
 
 def test_manifests_written_by_the_c_build_resolve(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,6 +176,9 @@ def test_cli_prints_path_and_installs_manifests(tmp_path: pathlib.Path) -> None:
     out = subprocess.run([sys.executable, "-m", "adbc_kafarr", "path"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == adbc_kafarr.driver_path()
     out = subprocess.run(
-        [sys.executable, "-m", "adbc_kafarr", "install-manifests", str(tmp_path)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "adbc_kafarr", "install-manifests", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == [str(tmp_path / "kafarr.toml"), str(tmp_path / "kafka.toml")]

@@ -12,6 +12,7 @@ import pytest
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack
 
 
@@ -53,7 +54,9 @@ def test_read_sql_returns_every_row_exactly(conn: adbc_kafarr.dbapi.Connection, 
     assert str(got["_timestamp"].dtype) == "datetime64[ms, UTC]"
 
 
-def test_read_sql_with_projection_filter_and_limit(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_read_sql_with_projection_filter_and_limit(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     df = tick_frame(3_000)
     adbc_kafarr.ingest(conn, topic, df, mode="create")
@@ -82,7 +85,9 @@ def test_read_sql_table(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[
 def test_to_sql_fail_append_replace(stack: Stack, new_topic: Callable[..., str]) -> None:
     topic = new_topic()
     first, second, third = tick_frame(100), tick_frame(50, start=100), tick_frame(20, start=1000)
-    with adbc_kafarr.dbapi.connect(stack.uri, conn_kwargs={adbc_kafarr.StatementOptions.ALLOW_DELETE_TOPICS: True}) as conn:
+    with adbc_kafarr.dbapi.connect(
+        stack.uri, conn_kwargs={adbc_kafarr.StatementOptions.ALLOW_DELETE_TOPICS: True}
+    ) as conn:
         # A new table: pandas sees no table (GetObjects) and creates it.
         assert first.to_sql(topic, conn, index=False) == 100
         assert_ticks_equal(pd.read_sql_table(topic, conn), first)
@@ -100,7 +105,9 @@ def test_to_sql_fail_append_replace(stack: Stack, new_topic: Callable[..., str])
         assert got["_offset"].tolist() == list(range(20))
 
 
-def test_to_sql_without_allow_delete_refuses_replace(conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_to_sql_without_allow_delete_refuses_replace(
+    conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     tick_frame(5).to_sql(topic, conn, index=False)
     # pandas runs DROP TABLE and wraps the driver's error.
@@ -112,7 +119,9 @@ def test_to_sql_without_allow_delete_refuses_replace(conn: adbc_kafarr.dbapi.Con
     assert len(pd.read_sql_table(topic, conn)) == 5
 
 
-def test_ingest_helper_with_subject_and_key(conn: adbc_kafarr.dbapi.Connection, registry, new_topic: Callable[..., str]) -> None:
+def test_ingest_helper_with_subject_and_key(
+    conn: adbc_kafarr.dbapi.Connection, registry, new_topic: Callable[..., str]
+) -> None:
     from confluent_kafka.schema_registry import Schema
 
     topic = new_topic()

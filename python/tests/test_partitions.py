@@ -10,17 +10,28 @@ import pyarrow as pa
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack
 
 
-def test_partitions_cover_the_query_exactly_from_another_connection(stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_partitions_cover_the_query_exactly_from_another_connection(
+    stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     n = 9_000
-    data = pa.table({"id": pa.array(range(n), pa.int64()), "p": pa.array([i % 3 for i in range(n)], pa.int32()), "v": [f"v{i}" for i in range(n)]})
+    data = pa.table(
+        {
+            "id": pa.array(range(n), pa.int64()),
+            "p": pa.array([i % 3 for i in range(n)], pa.int32()),
+            "v": [f"v{i}" for i in range(n)],
+        }
+    )
     assert adbc_kafarr.ingest(conn, topic, data, mode="create", partitions=3, partition_column="p") == n
 
     with conn.cursor() as cur:
-        descriptors, schema = cur.adbc_execute_partitions(f'SELECT id, v, _partition, _offset FROM "{topic}" WHERE id >= 300')
+        descriptors, schema = cur.adbc_execute_partitions(
+            f'SELECT id, v, _partition, _offset FROM "{topic}" WHERE id >= 300'
+        )
     assert len(descriptors) == 3
     assert schema.names == ["id", "v", "_partition", "_offset"]
 
@@ -45,7 +56,9 @@ def test_partitions_cover_the_query_exactly_from_another_connection(stack: Stack
     assert total == n - 300
 
 
-def test_partition_descriptors_survive_a_new_process(stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_partition_descriptors_survive_a_new_process(
+    stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     import subprocess
     import sys
 
@@ -61,6 +74,8 @@ def test_partition_descriptors_survive_a_new_process(stack: Stack, conn: adbc_ka
     )
     got = []
     for d in descriptors:
-        out = subprocess.run([sys.executable, "-c", script, stack.uri, d.hex()], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", script, stack.uri, d.hex()], capture_output=True, text=True, check=True
+        )
         got.extend(json.loads(out.stdout))
     assert sorted(got) == [1, 2, 3, 4]

@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack
 
 
@@ -41,7 +42,9 @@ def test_read_database_with_a_connection(conn: adbc_kafarr.dbapi.Connection, new
     assert got.schema["_timestamp"] == pl.Datetime("ms", "UTC")
 
 
-def test_read_database_uri_routes_kafka_uris_to_the_driver(stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]) -> None:
+def test_read_database_uri_routes_kafka_uris_to_the_driver(
+    stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     df = tick_frame(1_000)
     adbc_kafarr.ingest(conn, topic, df, mode="create")

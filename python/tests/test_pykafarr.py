@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import adbc_kafarr
+
 from kafarr_stack import Stack
 
 TICK = {
@@ -40,7 +41,13 @@ def gen_ticks(n: int, start: int = 0) -> pd.DataFrame:
     float64: kafarr narrows them exactly into the int and float fields."""
     i = np.arange(start, start + n)
     return pd.DataFrame(
-        {"inst": ["GBPUSD"] * n, "t": 1_700_000_000_000 + i, "dt": i % 150, "bid": 1.25 + (i % 64) / 256, "ask": 1.5 + (i % 64) / 256}
+        {
+            "inst": ["GBPUSD"] * n,
+            "t": 1_700_000_000_000 + i,
+            "dt": i % 150,
+            "bid": 1.25 + (i % 64) / 256,
+            "ask": 1.5 + (i % 64) / 256,
+        }
     )
 
 
@@ -78,7 +85,9 @@ def drain(lstnr: adbc_kafarr.Listener, num_messages: int) -> list[tuple[str | No
     raise AssertionError("listener never ran dry")
 
 
-def test_listener_over_a_multi_schema_topic_gives_homogeneous_frames(stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]) -> None:
+def test_listener_over_a_multi_schema_topic_gives_homogeneous_frames(
+    stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     with adbc_kafarr.producer(stack.brokers, stack.registry, **{"kafarr.ingest.partitions": "1"}) as prod:
         assert prod.send(subjects["Tick"], gen_ticks(5), topic) == 5
@@ -103,7 +112,9 @@ def test_listener_over_a_multi_schema_topic_gives_homogeneous_frames(stack: Stac
     assert offsets == list(range(13))
 
 
-def test_listener_walks_a_topic_in_poll_sized_frames_across_listeners(stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]) -> None:
+def test_listener_walks_a_topic_in_poll_sized_frames_across_listeners(
+    stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     sent = gen_ticks(2500)
     with adbc_kafarr.producer(f"{stack.brokers} ", stack.registry) as prod:
@@ -121,10 +132,15 @@ def test_listener_walks_a_topic_in_poll_sized_frames_across_listeners(stack: Sta
     assert values(got, sent) == values(sent, sent)
 
 
-def test_send_then_poll_returns_the_frame_sent(stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]) -> None:
+def test_send_then_poll_returns_the_frame_sent(
+    stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]
+) -> None:
     topic = new_topic()
     frame = gen_ticks(100)
-    with adbc_kafarr.listener(stack.brokers, f"g-{topic}", [topic], stack.registry) as lstnr, adbc_kafarr.producer(stack.brokers, stack.registry) as prod:
+    with (
+        adbc_kafarr.listener(stack.brokers, f"g-{topic}", [topic], stack.registry) as lstnr,
+        adbc_kafarr.producer(stack.brokers, stack.registry) as prod,
+    ):
         assert prod.send(subjects["Tick"], frame, topic) == 100
         mtype, got = lstnr.poll(num_messages=100, max_time=60_000)
         assert mtype == "avros.pricing.Tick"
@@ -140,7 +156,9 @@ def test_send_then_poll_returns_the_frame_sent(stack: Stack, subjects: dict[str,
         assert more["_offset"].tolist() == [100, 101]
 
 
-def test_listener_round_robins_several_topics(stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]) -> None:
+def test_listener_round_robins_several_topics(
+    stack: Stack, subjects: dict[str, str], new_topic: Callable[..., str]
+) -> None:
     ticks, trades = new_topic("ticks"), new_topic("trades")
     with adbc_kafarr.producer(stack.brokers, stack.registry) as prod:
         prod.send(subjects["Tick"], gen_ticks(3), ticks)

@@ -16,6 +16,7 @@ import pytest
 
 import adbc_kafarr
 import adbc_kafarr.dbapi
+
 from kafarr_stack import Stack, create_topic
 
 UTC = dt.timezone.utc
@@ -35,7 +36,10 @@ RICH_SCHEMA = {
         {"name": "fx", "type": {"type": "fixed", "name": "Fx4", "size": 4}},
         {"name": "side", "type": {"type": "enum", "name": "Side", "symbols": ["BUY", "SELL", "HOLD"]}},
         {"name": "price", "type": {"type": "bytes", "logicalType": "decimal", "precision": 10, "scale": 3}},
-        {"name": "big", "type": {"type": "fixed", "name": "Big", "size": 20, "logicalType": "decimal", "precision": 40, "scale": 5}},
+        {
+            "name": "big",
+            "type": {"type": "fixed", "name": "Big", "size": 20, "logicalType": "decimal", "precision": 40, "scale": 5},
+        },
         {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
         {"name": "day", "type": {"type": "int", "logicalType": "date"}},
         {"name": "tm", "type": {"type": "int", "logicalType": "time-millis"}},
@@ -58,7 +62,13 @@ RICH_SCHEMA = {
                 "fields": [
                     {"name": "x", "type": "int"},
                     {"name": "y", "type": ["null", "string"], "default": None},
-                    {"name": "pts", "type": {"type": "array", "items": {"type": "record", "name": "Pt", "fields": [{"name": "a", "type": "double"}]}}},
+                    {
+                        "name": "pts",
+                        "type": {
+                            "type": "array",
+                            "items": {"type": "record", "name": "Pt", "fields": [{"name": "a", "type": "double"}]},
+                        },
+                    },
                 ],
             },
         },
@@ -68,32 +78,87 @@ RICH_SCHEMA = {
 # Avro values as fastavro (behind confluent's serializer) takes them.
 ROWS: list[dict[str, Any]] = [
     dict(
-        b=True, i=-5, l=2**40, f=1.5, d=-2.25, s="héllo", by=b"\x00\x01", fx=b"abcd", side="SELL",
-        price=decimal.Decimal("1234567.891"), big=decimal.Decimal("123456789012345678901234567890.12345"),
-        id=uuid.UUID("12345678-1234-5678-1234-567812345678"), day=dt.date(2024, 2, 29),
-        tm=dt.time(13, 45, 30, 123000), tu=dt.time(1, 2, 3, 456789),
-        ts_ms=dt.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), ts_us=dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
-        ts_ns=1704164645678901234, lts_ms=dt.datetime(2024, 1, 2, 3, 4, 5, 678000), lts_us=dt.datetime(2024, 1, 2, 3, 4, 5, 678901),
-        dur=struct.pack("<III", 1, 2, 3000), tags=["a", "b"], attrs={"k1": 1, "k2": -2}, opt=None, multi=7,
+        b=True,
+        i=-5,
+        l=2**40,
+        f=1.5,
+        d=-2.25,
+        s="héllo",
+        by=b"\x00\x01",
+        fx=b"abcd",
+        side="SELL",
+        price=decimal.Decimal("1234567.891"),
+        big=decimal.Decimal("123456789012345678901234567890.12345"),
+        id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        day=dt.date(2024, 2, 29),
+        tm=dt.time(13, 45, 30, 123000),
+        tu=dt.time(1, 2, 3, 456789),
+        ts_ms=dt.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+        ts_us=dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+        ts_ns=1704164645678901234,
+        lts_ms=dt.datetime(2024, 1, 2, 3, 4, 5, 678000),
+        lts_us=dt.datetime(2024, 1, 2, 3, 4, 5, 678901),
+        dur=struct.pack("<III", 1, 2, 3000),
+        tags=["a", "b"],
+        attrs={"k1": 1, "k2": -2},
+        opt=None,
+        multi=7,
         inner=dict(x=1, y="why", pts=[dict(a=0.5), dict(a=1.5)]),
     ),
     dict(
-        b=False, i=2**31 - 1, l=-1, f=0.0, d=1e300, s="", by=b"", fx=b"\xff\xfe\xfd\xfc", side="BUY",
-        price=decimal.Decimal("-0.001"), big=decimal.Decimal("-1.00000"),
-        id=uuid.UUID("00000000-0000-0000-0000-000000000001"), day=dt.date(1970, 1, 1),
-        tm=dt.time(0, 0, 0), tu=dt.time(23, 59, 59, 999999),
-        ts_ms=dt.datetime(1970, 1, 1, tzinfo=UTC), ts_us=dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
-        ts_ns=-1, lts_ms=dt.datetime(2000, 1, 1), lts_us=dt.datetime(2000, 1, 1, 0, 0, 0, 1),
-        dur=struct.pack("<III", 0, 0, 0), tags=[], attrs={}, opt=3.5, multi="text",
+        b=False,
+        i=2**31 - 1,
+        l=-1,
+        f=0.0,
+        d=1e300,
+        s="",
+        by=b"",
+        fx=b"\xff\xfe\xfd\xfc",
+        side="BUY",
+        price=decimal.Decimal("-0.001"),
+        big=decimal.Decimal("-1.00000"),
+        id=uuid.UUID("00000000-0000-0000-0000-000000000001"),
+        day=dt.date(1970, 1, 1),
+        tm=dt.time(0, 0, 0),
+        tu=dt.time(23, 59, 59, 999999),
+        ts_ms=dt.datetime(1970, 1, 1, tzinfo=UTC),
+        ts_us=dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        ts_ns=-1,
+        lts_ms=dt.datetime(2000, 1, 1),
+        lts_us=dt.datetime(2000, 1, 1, 0, 0, 0, 1),
+        dur=struct.pack("<III", 0, 0, 0),
+        tags=[],
+        attrs={},
+        opt=3.5,
+        multi="text",
         inner=dict(x=-1, y=None, pts=[]),
     ),
     dict(
-        b=True, i=0, l=0, f=-1.0, d=0.0, s="x", by=b"z", fx=b"0000", side="HOLD",
-        price=decimal.Decimal("0.000"), big=decimal.Decimal("0.00000"), id=uuid.UUID(int=0),
-        day=dt.date(1969, 12, 31), tm=dt.time(0, 0, 0, 1000), tu=dt.time(0, 0, 0, 1),
-        ts_ms=dt.datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC), ts_us=dt.datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),
-        ts_ns=0, lts_ms=dt.datetime(1999, 12, 31, 23, 59, 59, 999000), lts_us=dt.datetime(1999, 12, 31, 23, 59, 59, 999999),
-        dur=struct.pack("<III", 12, 31, 86399999), tags=["only"], attrs={"z": 0}, opt=None, multi=None,
+        b=True,
+        i=0,
+        l=0,
+        f=-1.0,
+        d=0.0,
+        s="x",
+        by=b"z",
+        fx=b"0000",
+        side="HOLD",
+        price=decimal.Decimal("0.000"),
+        big=decimal.Decimal("0.00000"),
+        id=uuid.UUID(int=0),
+        day=dt.date(1969, 12, 31),
+        tm=dt.time(0, 0, 0, 1000),
+        tu=dt.time(0, 0, 0, 1),
+        ts_ms=dt.datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),
+        ts_us=dt.datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),
+        ts_ns=0,
+        lts_ms=dt.datetime(1999, 12, 31, 23, 59, 59, 999000),
+        lts_us=dt.datetime(1999, 12, 31, 23, 59, 59, 999999),
+        dur=struct.pack("<III", 12, 31, 86399999),
+        tags=["only"],
+        attrs={"z": 0},
+        opt=None,
+        multi=None,
         inner=dict(x=0, y="", pts=[dict(a=-0.0)]),
     ),
 ]
@@ -132,7 +197,11 @@ EXPECTED_TYPES = {
     "opt": pa.float64(),
     "multi": pa.struct([pa.field("long", pa.int64()), pa.field("string", pa.string())]),
     "inner": pa.struct(
-        [nn("x", pa.int32()), pa.field("y", pa.string()), nn("pts", pa.list_(nn("item", pa.struct([nn("a", pa.float64())]))))]
+        [
+            nn("x", pa.int32()),
+            pa.field("y", pa.string()),
+            nn("pts", pa.list_(nn("item", pa.struct([nn("a", pa.float64())])))),
+        ]
     ),
 }
 
@@ -152,7 +221,11 @@ def expected_values() -> dict[str, list[Any]]:
             elif name == "attrs":
                 v = list(v.items())
             elif name == "multi":
-                v = None if v is None else {"long": v if isinstance(v, int) else None, "string": v if isinstance(v, str) else None}
+                v = (
+                    None
+                    if v is None
+                    else {"long": v if isinstance(v, int) else None, "string": v if isinstance(v, str) else None}
+                )
             out[name].append(v)
     return out
 
@@ -174,7 +247,11 @@ def produce_with_confluent(stack: Stack, admin, registry, topic: str, schema: di
     producer = Producer({"bootstrap.servers": stack.brokers, "enable.idempotence": True})
     errors: list[Any] = []
     for row in rows:
-        producer.produce(topic, value=serialize(row, SerializationContext(topic, MessageField.VALUE)), on_delivery=lambda err, msg: err and errors.append(err))
+        producer.produce(
+            topic,
+            value=serialize(row, SerializationContext(topic, MessageField.VALUE)),
+            on_delivery=lambda err, msg: err and errors.append(err),
+        )
     assert producer.flush(30) == 0
     assert errors == []
 
@@ -194,7 +271,9 @@ def read_all(conn: adbc_kafarr.dbapi.Connection, sql: str, **options: str) -> pa
         return cur.fetch_arrow_table()
 
 
-def test_every_avro_type_maps_to_its_arrow_type_with_exact_values(conn: adbc_kafarr.dbapi.Connection, rich_topic: str) -> None:
+def test_every_avro_type_maps_to_its_arrow_type_with_exact_values(
+    conn: adbc_kafarr.dbapi.Connection, rich_topic: str
+) -> None:
     table = read_all(conn, f'SELECT * FROM "{rich_topic}"')
     assert table.column_names == list(EXPECTED_TYPES) + ["_partition", "_offset", "_timestamp"]
     for name, want in EXPECTED_TYPES.items():
@@ -219,7 +298,11 @@ def test_multi_branch_union_as_dense_union(conn: adbc_kafarr.dbapi.Connection, r
     table = read_all(conn, f'SELECT multi FROM "{rich_topic}"', **{"kafarr.read.union_mode": "dense"})
     t = table.schema.field("multi").type
     assert t.mode == "dense"
-    assert [(t.field(k).name, t.field(k).type) for k in range(t.num_fields)] == [("null", pa.null()), ("long", pa.int64()), ("string", pa.string())]
+    assert [(t.field(k).name, t.field(k).type) for k in range(t.num_fields)] == [
+        ("null", pa.null()),
+        ("long", pa.int64()),
+        ("string", pa.string()),
+    ]
     assert table.column("multi").to_pylist() == [7, "text", None]
 
 
@@ -228,7 +311,9 @@ def test_nested_columns_select_by_path(conn: adbc_kafarr.dbapi.Connection, rich_
     assert [c.to_pylist() for c in table.columns] == [[1, 0], ["why", ""]]
 
 
-def test_rich_rows_round_trip_through_kafarr_ingest(conn: adbc_kafarr.dbapi.Connection, rich_topic: str, new_topic: Callable[..., str]) -> None:
+def test_rich_rows_round_trip_through_kafarr_ingest(
+    conn: adbc_kafarr.dbapi.Connection, rich_topic: str, new_topic: Callable[..., str]
+) -> None:
     source = read_all(conn, f'SELECT * FROM "{rich_topic}"').select(list(EXPECTED_TYPES))
     target = new_topic()
     # Encode with the same registered schema (the confluent-made subject).
