@@ -425,7 +425,7 @@ func (cp *compiler) record(w, r *Schema, path string, proj []int) (*node, error)
 		if !rf.HasDefault {
 			return nil, resolveErrorf(fpath, "reader field %q is missing from writer record %q and has no default", rf.Name, w.Name)
 		}
-		data, err := encodeDefault(rf.Type, rf.Default)
+		data, err := encDefault(nil, rf.Type, rf.Default, 0)
 		if err != nil {
 			return nil, resolveErrorf(fpath, "default of reader field %q: %v", rf.Name, err)
 		}

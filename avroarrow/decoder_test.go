@@ -472,7 +472,7 @@ func TestReaderLong(t *testing.T) {
 		vals = append(vals, randomInt64(r)>>uint(r.Intn(64)))
 	}
 	for _, v := range vals {
-		enc := appendLong(nil, v)
+		enc := encAppendLong(nil, v)
 		for _, pad := range []int{0, 10} {
 			buf := append(append([]byte{}, enc...), make([]byte, pad)...)
 			rd := reader{buf: buf}

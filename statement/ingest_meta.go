@@ -312,7 +312,7 @@ func (m *metaPlan) check(b batchMeta, n int) *metaError {
 			if b.part.IsNull(i) {
 				return &metaError{column: m.names[3], row: i, msg: "null partition (the partition column must be set on every row)"}
 			}
-			if p := signedAt(b.part, i); p < 0 || p >= int64(m.partitions) {
+			if p := intAt(b.part, i); p < 0 || p >= int64(m.partitions) {
 				return &metaError{column: m.names[3], row: i, value: "value " + strconv.FormatInt(p, 10) + " ",
 					msg: fmt.Sprintf("is not a partition of the topic, which has partitions 0 to %d", m.partitions-1)}
 			}
@@ -389,7 +389,7 @@ func (m *metaPlan) fill(rec *kgo.Record, b batchMeta, i int) {
 		}
 	}
 	if b.part != nil {
-		rec.Partition = int32(signedAt(b.part, i))
+		rec.Partition = int32(intAt(b.part, i))
 	}
 }
 
@@ -407,33 +407,7 @@ func appendIntText(dst []byte, a arrow.Array, i int) []byte {
 	case *array.Uint64:
 		return strconv.AppendUint(dst, a.Value(i), 10)
 	}
-	return strconv.AppendInt(dst, signedAt(a, i), 10)
-}
-
-// signedAt returns row i of an integer column; uint64 values above the
-// int64 range become -1 (never a valid partition).
-func signedAt(a arrow.Array, i int) int64 {
-	switch a := a.(type) {
-	case *array.Int8:
-		return int64(a.Value(i))
-	case *array.Int16:
-		return int64(a.Value(i))
-	case *array.Int32:
-		return int64(a.Value(i))
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Uint8:
-		return int64(a.Value(i))
-	case *array.Uint16:
-		return int64(a.Value(i))
-	case *array.Uint32:
-		return int64(a.Value(i))
-	case *array.Uint64:
-		if v := a.Value(i); v <= 1<<63-1 {
-			return int64(v)
-		}
-	}
-	return -1
+	return strconv.AppendInt(dst, intAt(a, i), 10)
 }
 
 func textAt(a arrow.Array, i int) string {

@@ -108,7 +108,7 @@ func (p *producerPool) close() {
 }
 
 // newProducer makes a producer client: idempotent and acks=all (kgo's
-// defaults, which kafkaio.Produce insists on), no lingering (an ingest
+// defaults, which kafkaio.NewProducer insists on), no lingering (an ingest
 // hands over whole batches and then waits, so waiting for more records
 // only adds latency), and a buffer large enough for a whole Arrow batch.
 func newProducer(cfg kafkaio.Config, k producerKey) (*kgo.Client, error) {
@@ -123,7 +123,7 @@ func newProducer(cfg kafkaio.Config, k producerKey) (*kgo.Client, error) {
 	if k.txn {
 		opts = append(opts, kgo.TransactionalID(newTransactionalID()))
 	}
-	return kafkaio.NewClient(cfg, opts...)
+	return kafkaio.NewProducer(cfg, opts...)
 }
 
 // codecFor maps a kafarr.ingest.compression value to kgo's codec; the

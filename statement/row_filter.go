@@ -235,6 +235,8 @@ func timeIn(lit Literal, unit arrow.TimeUnit) int64 {
 	return lit.Time.UnixNano()
 }
 
+// intAt returns row i of an integer column as int64; uint64 values above
+// the int64 range clamp to math.MaxInt64.
 func intAt(a arrow.Array, i int) int64 {
 	switch a := a.(type) {
 	case *array.Int8:
