@@ -37,14 +37,20 @@ type scan struct {
 	keyID   int32
 	keyDec  *avroarrow.Decoder
 
-	pending []*kgo.Record
-	log     []logEntry // the records of the batch being built, in order
-	pos     map[int32]int64
-	left    map[int32]int64 // first unconsumed offset per partition, once stopped
-	rows    map[int32]int64 // rows built per partition, for ORDER BY windows
-	limit   int64           // rows still to deliver; -1 unlimited
-	done    bool
-	read    int64 // records processed
+	// The records fetched but not processed yet: first those the plan
+	// peeked at to find its schema, then the rest of the current fetched
+	// batch from index at on. Scanning a RecordBatch in place, rather than
+	// as kgo records, costs no allocation per record or per fetch.
+	peeked []*kgo.Record
+	cur    *kafkaio.RecordBatch
+	at     int
+	log    []logEntry // the records of the batch being built, in order
+	pos    map[int32]int64
+	left   map[int32]int64 // first unconsumed offset per partition, once stopped
+	rows   map[int32]int64 // rows built per partition, for ORDER BY windows
+	limit  int64           // rows still to deliver; -1 unlimited
+	done   bool
+	read   int64 // records processed
 }
 
 // extraCol is a built column beside the value columns.
@@ -61,8 +67,45 @@ type logEntry struct {
 	row       int
 }
 
+// record is the scan's view of one Kafka record: a row of a fetched
+// RecordBatch (bytes aliasing the fetch response), or a kgo record the
+// plan peeked at. Timestamp is milliseconds since the epoch.
+type record struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Timestamp int64
+	Key       []byte
+	Value     []byte
+
+	batch *kafkaio.RecordBatch // headers source, with index; nil for kr
+	index int
+	kr    *kgo.Record
+}
+
+// recordOf views a kgo record.
+func recordOf(r *kgo.Record) record {
+	return record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
+		Key: r.Key, Value: r.Value, kr: r}
+}
+
+// batchRecord views record i of the current fetched batch.
+func (s *scan) batchRecord(i int) record {
+	b := s.cur
+	return record{Topic: b.Topic, Partition: b.Partition, Offset: b.Offsets[i], Timestamp: b.Timestamps[i],
+		Key: b.Key(i), Value: b.Value(i), batch: b, index: i}
+}
+
+// headers returns the record's headers, decoded only when asked for.
+func (r *record) headers() []kgo.RecordHeader {
+	if r.batch != nil {
+		return r.batch.Headers(r.index)
+	}
+	return r.kr.Headers
+}
+
 func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, error) {
-	s := &scan{p: p, mem: mem, ctx: ctx, pending: p.peeked, pos: map[int32]int64{}, rows: map[int32]int64{}, limit: p.q.Limit}
+	s := &scan{p: p, mem: mem, ctx: ctx, peeked: p.peeked, pos: map[int32]int64{}, rows: map[int32]int64{}, limit: p.q.Limit}
 	p.peeked = nil
 	if p.q.OrderBy != nil {
 		// LIMIT applies after sorting.
@@ -148,8 +191,8 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			s.stop()
 			break
 		}
-		if len(s.pending) == 0 {
-			recs, err := p.kr.Next(s.ctx)
+		if !s.hasPending() {
+			b, err := p.kr.NextBatch(s.ctx)
 			if errors.Is(err, io.EOF) {
 				s.done = true
 				break
@@ -157,10 +200,15 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.pending = recs
+			s.cur, s.at = b, 0
 		}
-		rec := s.pending[0]
-		stop, err := s.add(rec)
+		var rec record
+		if len(s.peeked) > 0 {
+			rec = recordOf(s.peeked[0])
+		} else {
+			rec = s.batchRecord(s.at)
+		}
+		stop, err := s.add(&rec)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +216,11 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			s.stop()
 			break
 		}
-		s.pending = s.pending[1:]
+		if len(s.peeked) > 0 {
+			s.peeked = s.peeked[1:]
+		} else {
+			s.at++
+		}
 		s.read++
 	}
 	return s.finishBatch()
@@ -178,13 +230,23 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 // unconsumed.
 func (s *scan) stop() {
 	s.done = true
-	s.markLeft(s.pending)
-	s.pending = nil
+	s.markLeftPending()
+	s.peeked, s.cur, s.at = nil, nil, 0
 }
 
-func (s *scan) markLeft(recs []*kgo.Record) {
-	for _, r := range recs {
+// hasPending reports whether records fetched are still to be processed.
+func (s *scan) hasPending() bool {
+	return len(s.peeked) > 0 || (s.cur != nil && s.at < s.cur.Len())
+}
+
+// markLeftPending marks the records not processed yet unconsumed.
+func (s *scan) markLeftPending() {
+	for _, r := range s.peeked {
 		s.markLeftAt(r.Partition, r.Offset)
+	}
+	if s.cur != nil && s.at < s.cur.Len() {
+		// One partition in offset order: the first is the lowest.
+		s.markLeftAt(s.cur.Partition, s.cur.Offsets[s.at])
 	}
 }
 
@@ -199,9 +261,9 @@ func (s *scan) markLeftAt(partition int32, offset int64) {
 
 // add processes one record. stop is true when the record must not be read
 // (the schema changed under kafarr.read.schema=first).
-func (s *scan) add(rec *kgo.Record) (stop bool, err error) {
+func (s *scan) add(rec *record) (stop bool, err error) {
 	p := s.p
-	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, rec.Partition, rec.Offset, rec.Timestamp.UnixMilli()) {
+	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, rec.Partition, rec.Offset, rec.Timestamp) {
 		s.log = append(s.log, logEntry{rec.Partition, rec.Offset, -1})
 		return false, nil
 	}
@@ -258,7 +320,7 @@ const errSchemaChanged = "\x00schema changed"
 // the value cannot be read (nothing appended), or an error that must end
 // the read whatever kafarr.read.on_error says (the registry is
 // unreachable).
-func (s *scan) addValue(rec *kgo.Record, id *int32) (string, error) {
+func (s *scan) addValue(rec *record, id *int32) (string, error) {
 	p := s.p
 	if p.cache == nil || rec.Value == nil {
 		// Raw formats, tombstones, or no value schema at all.
@@ -299,7 +361,7 @@ func (s *scan) addValue(rec *kgo.Record, id *int32) (string, error) {
 }
 
 // addKey decodes an Avro key into keyBB.
-func (s *scan) addKey(rec *kgo.Record) string {
+func (s *scan) addKey(rec *record) string {
 	if rec.Key == nil {
 		s.keyBB.AppendNullRow()
 		s.keyOK = append(s.keyOK, false)
@@ -327,7 +389,7 @@ func (s *scan) addKey(rec *kgo.Record) string {
 }
 
 // appendExtra appends the record's metadata columns.
-func (s *scan) appendExtra(rec *kgo.Record, id int32, cause string) {
+func (s *scan) appendExtra(rec *record, id int32, cause string) {
 	for _, e := range s.extra {
 		c := e.col
 		if c == nil {
@@ -341,7 +403,7 @@ func (s *scan) appendExtra(rec *kgo.Record, id int32, cause string) {
 		case "_offset":
 			c.AppendInt64(rec.Offset)
 		case "_timestamp":
-			c.AppendInt64(rec.Timestamp.UnixMilli())
+			c.AppendInt64(rec.Timestamp)
 		case "_key":
 			if rec.Key == nil {
 				c.AppendNull()
@@ -349,7 +411,7 @@ func (s *scan) appendExtra(rec *kgo.Record, id int32, cause string) {
 				s.appendChecked(c, rec.Key)
 			}
 		case "_headers":
-			for _, h := range rec.Headers {
+			for _, h := range rec.headers() {
 				c.MapKeys().AppendString(h.Key)
 				c.MapValues().AppendBytes(h.Value)
 			}
@@ -541,14 +603,14 @@ func keyArray(krec arrow.RecordBatch, ok []bool, typ arrow.DataType) arrow.Array
 func (s *scan) commitOffsets(kr *kafkaio.Reader) map[int32]int64 {
 	out := map[int32]int64{}
 	positions := kr.Positions()
-	s.markLeft(s.pending)
+	s.markLeftPending()
 	for part, at := range s.pos {
 		out[part] = at
 		if left, ok := s.left[part]; ok {
 			out[part] = left
 			continue
 		}
-		if s.done && len(s.pending) == 0 {
+		if s.done && !s.hasPending() {
 			if p, ok := positions[part]; ok && p > at {
 				// Past transaction markers and gaps behind the last
 				// record the caller got.

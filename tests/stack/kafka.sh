@@ -20,6 +20,13 @@
 #                                 machine has been seen to need over 60)
 #   KAFARR_KAFKA_EXTRA_CONFIG     properties file appended to server.properties;
 #                                 a key set there overrides the default above it
+#   KAFARR_KAFKA_SECURE           1 adds secured listeners beside PLAINTEXT
+#                                 (default 0; see secure.sh): SSL, SSL with
+#                                 client auth, SASL_SSL (PLAIN, SCRAM-SHA-256/512)
+#   KAFARR_KAFKA_TLS_PORT         SSL listener port (default client port + 2)
+#   KAFARR_KAFKA_MTLS_PORT        SSL listener requiring a client certificate
+#                                 (default client port + 3)
+#   KAFARR_KAFKA_SASL_PORT        SASL_SSL listener port (default client port + 4)
 # plus KAFARR_STACK_DIR, KAFARR_CACHE and KAFARR_MVN_FLAGS (see lib.sh).
 set -euo pipefail
 
@@ -32,6 +39,11 @@ KAFKA_PORT=${KAFARR_KAFKA_PORT:-19092}
 CONTROLLER_PORT=${KAFARR_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_HEAP=${KAFARR_KAFKA_HEAP:-512m}
 START_TIMEOUT=${KAFARR_KAFKA_START_TIMEOUT:-120}
+
+KAFKA_SECURE=${KAFARR_KAFKA_SECURE:-0}
+TLS_PORT=${KAFARR_KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}
+MTLS_PORT=${KAFARR_KAFKA_MTLS_PORT:-$((KAFKA_PORT + 3))}
+SASL_PORT=${KAFARR_KAFKA_SASL_PORT:-$((KAFKA_PORT + 4))}
 
 KAFKA_DIR=$STACK_DIR/kafka
 PROPS=$KAFKA_DIR/server.properties
@@ -100,11 +112,17 @@ delete.topic.enable=true
 num.partitions=1
 group.initial.rebalance.delay.ms=0
 EOF
+	if [[ $KAFKA_SECURE == 1 ]]; then
+		secure_props >>"$PROPS"
+	fi
 	if [[ -n ${KAFARR_KAFKA_EXTRA_CONFIG:-} ]]; then
 		[[ -r $KAFARR_KAFKA_EXTRA_CONFIG ]] || die "KAFARR_KAFKA_EXTRA_CONFIG=$KAFARR_KAFKA_EXTRA_CONFIG is not readable"
 		{ echo; echo "# From $KAFARR_KAFKA_EXTRA_CONFIG"; cat "$KAFARR_KAFKA_EXTRA_CONFIG"; } >>"$PROPS"
 	fi
 }
+
+# shellcheck source-path=SCRIPTDIR source=secure.sh
+source "$STACK_SRC/secure.sh"
 
 # new_cluster_id prints a random KRaft cluster id: 16 random bytes in
 # unpadded URL-safe base64, the form StorageTool random-uuid prints, without
@@ -132,8 +150,9 @@ do_start() {
 		log "removing stale PID file (pid $(<"$PIDFILE") is gone)"
 		rm -f "$PIDFILE"
 	fi
-	local p
-	for p in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
+	local p ports=("$KAFKA_PORT" "$CONTROLLER_PORT")
+	[[ $KAFKA_SECURE == 1 ]] && ports+=("$TLS_PORT" "$MTLS_PORT" "$SASL_PORT")
+	for p in "${ports[@]}"; do
 		port_open "$p" && die "127.0.0.1:$p is already in use by another process; set KAFARR_KAFKA_PORT / KAFARR_KAFKA_CONTROLLER_PORT"
 	done
 	command -v java >/dev/null || die "java not found (Java 17+ is needed)"
@@ -156,13 +175,18 @@ do_start() {
 	# killed run left behind (lock files, half-written segments).
 	rm -rf "$KAFKA_DIR"
 	mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
+	local scram=()
+	if [[ $KAFKA_SECURE == 1 ]]; then
+		make_certs
+		mapfile -t scram < <(scram_format_args)
+	fi
 	write_props
 
 	local cid jvm
 	cid=$(new_cluster_id)
 	mapfile -t jvm < <(java_common)
 	if ! java -XX:TieredStopAtLevel=1 -Xmx256m "${jvm[@]}" kafka.tools.StorageTool \
-		format -t "$cid" -c "$PROPS" >"$KAFKA_DIR/logs/format.log" 2>&1; then
+		format -t "$cid" -c "$PROPS" "${scram[@]}" >"$KAFKA_DIR/logs/format.log" 2>&1; then
 		cat "$KAFKA_DIR/logs/format.log" >&2
 		die "formatting $KAFKA_DIR/data failed"
 	fi
@@ -190,6 +214,7 @@ do_start() {
 		fi
 		if out=$("$WAITKAFKA" -brokers "127.0.0.1:$KAFKA_PORT" -timeout 3s 2>&1); then
 			log "$out"
+			[[ $KAFKA_SECURE == 1 ]] && write_secure_env
 			log "broker 127.0.0.1:$KAFKA_PORT ready in $(elapsed_s "$t0")s (pid $pid, Kafka $KAFKA_VERSION, data $KAFKA_DIR)"
 			return 0
 		fi
@@ -204,6 +229,7 @@ do_stop() {
 	# A combined broker+controller shuts down in a few seconds; 30 s covers a
 	# loaded machine before falling back to KILL.
 	stop_pid kafka "$PIDFILE" "$PATTERN" 30
+	rm -f "$SECURE_ENV"
 }
 
 do_status() {

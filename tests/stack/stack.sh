@@ -16,7 +16,11 @@
 # status exits 0 only when both run and answer.
 #
 # Ports and the stack dir come from the same variables the two scripts read
-# (KAFARR_KAFKA_PORT, KAFARR_REGISTRY_PORT, KAFARR_STACK_DIR, ...).
+# (KAFARR_KAFKA_PORT, KAFARR_REGISTRY_PORT, KAFARR_STACK_DIR, ...). Unlike
+# kafka.sh alone, up turns the broker's secured listeners on unless
+# KAFARR_KAFKA_SECURE=0 (they add well under a second to the start), and the
+# env file then also names them, the test CA and client certificate, and the
+# SASL users (see secure.sh).
 set -uo pipefail
 
 SCRIPT_NAME=stack.sh
@@ -24,6 +28,8 @@ SCRIPT_NAME=stack.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ENV_FILE=$STACK_DIR/env
+SECURE_ENV=$STACK_DIR/kafka-secure.env
+export KAFARR_KAFKA_SECURE=${KAFARR_KAFKA_SECURE:-1}
 
 write_env() {
 	local tmp=$ENV_FILE.tmp.$$
@@ -32,6 +38,10 @@ write_env() {
 export KAFARR_TEST_BROKERS=127.0.0.1:${KAFARR_KAFKA_PORT:-19092}
 export KAFARR_TEST_REGISTRY=http://127.0.0.1:${KAFARR_REGISTRY_PORT:-18081}/apis/ccompat/v7
 EOF
+	if [[ $KAFARR_KAFKA_SECURE == 1 ]]; then
+		cat "$SECURE_ENV" >>"$tmp" || return 1
+	fi
+	chmod 600 "$tmp"
 	mv "$tmp" "$ENV_FILE"
 }
 
@@ -60,9 +70,12 @@ do_up() {
 		do_down
 		exit 1
 	fi
-	write_env
+	if ! write_env; then
+		do_down
+		exit 1
+	fi
 	log "stack up in $(elapsed_s "$t0")s; env in $ENV_FILE:"
-	grep -v '^#' "$ENV_FILE" >&2
+	grep -v -e '^#' -e PASSWORD "$ENV_FILE" >&2
 }
 
 do_status() {

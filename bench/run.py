@@ -1,0 +1,281 @@
+"""kafarr against the tools users would pick, on one real local broker.
+
+    make -f mk/bench.mk bench-all            # stack from KAFARR_TEST_BROKERS/REGISTRY
+    .build/venv/bin/python bench/run.py --sizes 100000 --reps 3 --out /tmp/bench.json
+
+For each workload (tick, wide) and size, on the same single-partition topic
+in the same run:
+
+- read: kafarr through adbc_driver_manager into pyarrow, pandas
+  (pandas.read_sql) and Polars (polars.read_database); confluent-kafka
+  Consumer.consume batches + AvroDeserializer + pandas.DataFrame; a plain
+  franz-go consumer decoding nothing (bench/plainconsumer).
+- ingest, acks=all: kafarr adbc_ingest of an Arrow table vs confluent-kafka
+  Producer + AvroSerializer of the same rows (their conversion to dicts is
+  not timed) and flush().
+
+Then the peak RSS of streaming ticks through fetch_record_batch (bench/rss.py
+in a fresh process per size). Every figure is the median of --reps runs with
+min and max; the results go to --out as JSON for bench/report.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
+from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+import adbc_kafarr.dbapi
+
+import workloads
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def summary(secs: list[float], rows: int) -> dict:
+    med = statistics.median(secs)
+    return {
+        "seconds": secs,
+        "median_ms": med * 1000,
+        "min_ms": min(secs) * 1000,
+        "max_ms": max(secs) * 1000,
+        "rows_per_s": rows / med,
+    }
+
+
+class Bench:
+    def __init__(self, brokers: str, registry: str, plain: str, reps: int, confluent_max_reps: dict[int, int]):
+        self.brokers, self.registry, self.plain, self.reps = brokers, registry, plain, reps
+        self.confluent_max_reps = confluent_max_reps
+        self.uri = f"kafka://{brokers}?schema_registry.url={urllib.parse.quote(registry, safe='')}"
+        self.conn = adbc_kafarr.dbapi.connect(self.uri)
+        self.admin = AdminClient({"bootstrap.servers": brokers})
+        self.sr = SchemaRegistryClient({"url": registry})
+        self.run_id = time.strftime("%H%M%S")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def topic(self, kind: str, workload: str, n: int) -> str:
+        name = f"bench_{kind}_{workload}_{n}_{self.run_id}"
+        for f in self.admin.create_topics([NewTopic(name, 1, 1)]).values():
+            f.result()
+        self.sr.register_schema(f"{name}-value", Schema(workloads.schema_json(workload), "AVRO"))
+        return name
+
+    def reps_for(self, n: int, confluent: bool) -> int:
+        if confluent:
+            return min(self.reps, self.confluent_max_reps.get(n, self.reps))
+        return self.reps
+
+    # --- ingest -------------------------------------------------------------
+
+    def ingest_kafarr(self, topic: str, table: pa.Table) -> float:
+        with self.conn.cursor() as cur:
+            t0 = time.perf_counter()
+            got = cur.adbc_ingest(topic, table, mode="append")
+            dt = time.perf_counter() - t0
+        assert got == table.num_rows, (got, table.num_rows)
+        return dt
+
+    def ingest_confluent(self, topic: str, workload: str, rows: list[dict]) -> float:
+        t0 = time.perf_counter()
+        ser = AvroSerializer(self.sr, workloads.schema_json(workload), conf={"auto.register.schemas": False, "use.latest.version": True})
+        prod = Producer({"bootstrap.servers": self.brokers, "acks": "all", "linger.ms": 5,
+                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_097_151})
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        errors = []
+
+        def on_delivery(err, _msg):
+            if err is not None:
+                errors.append(err)
+
+        for r in rows:
+            while True:
+                try:
+                    prod.produce(topic, value=ser(r, ctx), on_delivery=on_delivery)
+                    break
+                except BufferError:
+                    prod.poll(0.01)
+        left = prod.flush(120)
+        dt = time.perf_counter() - t0
+        assert left == 0 and not errors, (left, errors[:3])
+        return dt
+
+    # --- read ---------------------------------------------------------------
+
+    def read_kafarr(self, topic: str, n: int, into: str) -> float:
+        q = f"SELECT * FROM {topic}"
+        t0 = time.perf_counter()
+        if into == "pyarrow":
+            with self.conn.cursor() as cur:
+                cur.execute(q)
+                out = cur.fetch_arrow_table()
+            rows = out.num_rows
+        elif into == "pandas":
+            out = pd.read_sql(q, self.conn)
+            rows = len(out)
+        else:
+            out = pl.read_database(q, self.conn)
+            rows = out.height
+        dt = time.perf_counter() - t0
+        assert rows == n, (into, rows, n)
+        return dt
+
+    def read_confluent(self, topic: str, n: int) -> float:
+        t0 = time.perf_counter()
+        de = AvroDeserializer(self.sr)
+        c = Consumer({"bootstrap.servers": self.brokers, "group.id": f"bench-{topic}", "enable.auto.commit": False,
+                      "fetch.max.bytes": 64 << 20, "max.partition.fetch.bytes": 32 << 20})
+        c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        out: list[dict] = []
+        deadline = time.monotonic() + 600
+        while len(out) < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"confluent read of {topic}: {len(out)} of {n}")
+            for m in c.consume(num_messages=min(10_000, n - len(out)), timeout=1.0):
+                if m.error():
+                    raise RuntimeError(m.error())
+                out.append(de(m.value(), ctx))
+        frame = pd.DataFrame(out)
+        dt = time.perf_counter() - t0
+        c.close()
+        assert len(frame) == n, (len(frame), n)
+        return dt
+
+    def read_plain(self, topic: str, n: int) -> list[float]:
+        res = subprocess.run([self.plain, "-brokers", self.brokers, "-topic", topic, "-n", str(n), "-reps", str(self.reps)],
+                             check=True, capture_output=True, text=True)
+        return json.loads(res.stdout)["seconds"]
+
+    # --- one workload and size ----------------------------------------------
+
+    def run(self, workload: str, n: int) -> dict:
+        print(f"== {workload} {n:,}", file=sys.stderr, flush=True)
+        table = workloads.TABLES[workload](n)
+        res: dict = {"workload": workload, "rows": n, "ingest": {}, "read": {}}
+
+        # Read topic, written once by kafarr (untimed).
+        read_topic = self.topic("read", workload, n)
+        self.ingest_kafarr(read_topic, table)
+
+        reads = {"kafarr_pyarrow": [], "kafarr_pandas": [], "kafarr_polars": [], "confluent_pandas": []}
+        for i in range(self.reps):
+            for into in ("pyarrow", "pandas", "polars"):
+                reads[f"kafarr_{into}"].append(self.read_kafarr(read_topic, n, into))
+            if i < self.reps_for(n, confluent=True):
+                reads["confluent_pandas"].append(self.read_confluent(read_topic, n))
+        reads["franz_go_plain"] = self.read_plain(read_topic, n)
+        for k, v in reads.items():
+            res["read"][k] = summary(v, n)
+            print(f"   read {k:18s} {res['read'][k]['median_ms']:9.1f} ms", file=sys.stderr, flush=True)
+
+        kt = self.topic("ingest_kafarr", workload, n)
+        ct = self.topic("ingest_confluent", workload, n)
+        rows = workloads.to_dicts(workload, table)
+        ing = {"kafarr": [], "confluent": []}
+        for i in range(self.reps):
+            ing["kafarr"].append(self.ingest_kafarr(kt, table))
+            if i < self.reps_for(n, confluent=True):
+                ing["confluent"].append(self.ingest_confluent(ct, workload, rows))
+        for k, v in ing.items():
+            res["ingest"][k] = summary(v, n)
+            print(f"   ingest {k:16s} {res['ingest'][k]['median_ms']:9.1f} ms", file=sys.stderr, flush=True)
+        return res
+
+    def rss(self, n: int) -> dict:
+        print(f"== rss {n:,}", file=sys.stderr, flush=True)
+        topic = self.topic("rss", "tick", n)
+        # Produced in slices so the generator's frame stays small too.
+        step = 1_000_000
+        for start in range(0, n, step):
+            self.ingest_kafarr(topic, workloads.tick_table(min(step, n - start), seed=start))
+        res = subprocess.run([sys.executable, os.path.join(HERE, "rss.py"), self.uri, topic, str(n)],
+                             check=True, capture_output=True, text=True)
+        return json.loads(res.stdout)
+
+
+def versions() -> dict:
+    import adbc_driver_manager
+    import confluent_kafka
+    import fastavro
+
+    def first_line(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[0]
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "mem_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "loadavg_start": os.getloadavg(),
+        "python": platform.python_version(),
+        "go": first_line(["go", "version"]),
+        "pyarrow": pa.__version__,
+        "pandas": pd.__version__,
+        "polars": pl.__version__,
+        "adbc_driver_manager": adbc_driver_manager.__version__,
+        "confluent_kafka": confluent_kafka.version()[0],
+        "librdkafka": confluent_kafka.libversion()[0],
+        "fastavro": fastavro.__version__,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--brokers", default=os.environ.get("KAFARR_TEST_BROKERS"))
+    ap.add_argument("--registry", default=os.environ.get("KAFARR_TEST_REGISTRY"))
+    ap.add_argument("--plain", required=True, help="path of the built bench/plainconsumer")
+    ap.add_argument("--workloads", default="tick,wide")
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--confluent-reps-1m", type=int, default=1, help="confluent-kafka repetitions at 1,000,000 rows")
+    ap.add_argument("--rss-sizes", default="500000,5000000")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    if not a.brokers or not a.registry:
+        sys.exit("bench: set KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY (tests/stack/stack.sh up) or pass --brokers/--registry")
+    b = Bench(a.brokers, a.registry, a.plain, a.reps, {1_000_000: a.confluent_reps_1m})
+    out = {"versions": versions(), "reps": a.reps, "confluent_reps_1m": a.confluent_reps_1m, "results": [], "rss": []}
+    t0 = time.time()
+    try:
+        for w in a.workloads.split(","):
+            for n in (int(s) for s in a.sizes.split(",")):
+                out["results"].append(b.run(w, n))
+        for n in (int(s) for s in a.rss_sizes.split(",") if s):
+            out["rss"].append(b.rss(n))
+    finally:
+        b.close()
+    out["versions"]["loadavg_end"] = os.getloadavg()
+    out["wall_s"] = time.time() - t0
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"bench: wrote {a.out} in {out['wall_s']:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
