@@ -273,9 +273,10 @@ func (r *Registry) SchemaByVersion(ctx context.Context, subject string, version 
 }
 
 // Latest returns the newest version of subject. It asks the registry every
-// time unless RegistryConfig.LatestTTL allows reusing a recent answer; an
-// unreachable registry is an error even if an older answer is cached, since
-// that answer may be stale.
+// time unless RegistryConfig.LatestTTL allows reusing a recent answer. When
+// the registry is unreachable (IO or Timeout) it returns the last answer it
+// had for the subject, if any, so that reads keep working on the schemas
+// they already know.
 func (r *Registry) Latest(ctx context.Context, subject string) (SchemaInfo, error) {
 	if r.latestTTL > 0 {
 		r.mu.Lock()
@@ -287,14 +288,23 @@ func (r *Registry) Latest(ctx context.Context, subject string) (SchemaInfo, erro
 	}
 	ss, err := r.cl.SchemaByVersion(ctx, subject, -1)
 	if err != nil {
-		return SchemaInfo{}, r.mapErr(err, fmt.Sprintf("looking up the latest schema of subject %q", subject), fmt.Sprintf("subject %q not found in schema registry %s", subject, r.display))
+		err = r.mapErr(err, fmt.Sprintf("looking up the latest schema of subject %q", subject), fmt.Sprintf("subject %q not found in schema registry %s", subject, r.display))
+		if st := StatusOf(err); st == adbc.StatusIO || st == adbc.StatusTimeout {
+			// The registry is unreachable: the last answer seen is
+			// better than failing a read whose schemas are all cached.
+			r.mu.Lock()
+			e, ok := r.latest[subject]
+			r.mu.Unlock()
+			if ok {
+				return e.info, nil
+			}
+		}
+		return SchemaInfo{}, err
 	}
 	info := r.remember(subject, ss)
-	if r.latestTTL > 0 {
-		r.mu.Lock()
-		r.latest[subject] = latestEntry{info: info, at: time.Now()}
-		r.mu.Unlock()
-	}
+	r.mu.Lock()
+	r.latest[subject] = latestEntry{info: info, at: time.Now()}
+	r.mu.Unlock()
 	return info, nil
 }
 

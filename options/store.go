@@ -184,6 +184,10 @@ func (s *Store) GetOption(key string) (string, error) {
 	if !set && v == "" {
 		return "", adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: option %s is not set", key)}
 	}
+	if key == SchemaRegistryURL {
+		// A password in the URL's user info is a secret too.
+		v = Redact(v)
+	}
 	return v, nil
 }
 

@@ -133,3 +133,15 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestRegistryURLPasswordNotReadBack(t *testing.T) {
+	s := NewStore()
+	must(t, s.Set(SchemaRegistryURL, "https://alice:s3cret@registry:8081"))
+	got, err := s.Child().Child().GetOption(SchemaRegistryURL)
+	if err != nil || strings.Contains(got, "s3cret") || !strings.Contains(got, "alice") || !strings.Contains(got, "registry:8081") {
+		t.Fatalf("GetOption(registry url) = %q, %v", got, err)
+	}
+	if s.Get(SchemaRegistryURL) != "https://alice:s3cret@registry:8081" {
+		t.Fatal("the stored URL must keep its credentials for connecting")
+	}
+}

@@ -63,6 +63,10 @@ type readPlan struct {
 // schema of the first message. The caller must close the plan's reader.
 func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *Query, fixed *kafkaio.Snapshot) (*readPlan, error) {
 	p := &readPlan{sess: sess, sql: sql, q: q, set: loadReadSettings(store)}
+	// Planning (metadata, offsets, schemas) shares the read's time budget:
+	// franz-go retries an unreachable cluster until its context ends.
+	ctx, cancel := context.WithTimeout(ctx, p.set.timeout)
+	defer cancel()
 	if err := p.checkShape(); err != nil {
 		return nil, err
 	}

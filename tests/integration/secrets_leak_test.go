@@ -295,6 +295,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 			o[options.URI] = fmt.Sprintf("kafka://%s:%s@%s", leakBrokerUser, url.PathEscape("wrong-"+leakBrokerPass), w.brokers)
 		}, adbc.StatusIO},
 		{"wrong registry password", func(o map[string]string) { o["kafarr.schema_registry.password"] = "wrong-" + leakRegistryPass }, adbc.StatusUnauthorized},
+		{"wrong registry password in the url", func(o map[string]string) {
+			delete(o, "kafarr.schema_registry.username")
+			delete(o, "kafarr.schema_registry.password")
+			u, err := url.Parse(w.basicURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.User = url.UserPassword(leakRegistryUser, "wrong-"+leakRegistryPass)
+			o["kafarr.schema_registry.url"] = u.String()
+		}, adbc.StatusUnauthorized},
 		{"no registry credentials", func(o map[string]string) {
 			delete(o, "kafarr.schema_registry.username")
 			delete(o, "kafarr.schema_registry.password")
@@ -320,6 +330,19 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}, adbc.StatusInvalidArgument},
 		{"missing registry ca file", func(o map[string]string) {
 			o["kafarr.schema_registry.ca_file"] = filepath.Join(t.TempDir(), "absent.pem")
+		}, adbc.StatusInvalidArgument},
+		{"broker ca file without a certificate", func(o map[string]string) {
+			garbage := filepath.Join(t.TempDir(), "garbage.pem")
+			if err := os.WriteFile(garbage, []byte("not a certificate "+leakBrokerPass), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o["kafarr.tls.enabled"] = "true"
+			o["kafarr.tls.ca_file"] = garbage
+		}, adbc.StatusInvalidArgument},
+		{"client key that is not a key", func(o map[string]string) {
+			o["kafarr.tls.enabled"] = "true"
+			o["kafarr.tls.cert_file"] = w.caFile
+			o["kafarr.tls.key_file"] = w.caFile
 		}, adbc.StatusInvalidArgument},
 		{"client cert without key", func(o map[string]string) {
 			o["kafarr.tls.enabled"] = "true"

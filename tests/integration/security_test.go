@@ -232,6 +232,7 @@ func TestBrokerSecurityFailuresRealStack(t *testing.T) {
 			if strings.Contains(ae.Msg, badPassword) || strings.Contains(err.Error(), badPassword) {
 				t.Errorf("message shows the password: %s", ae.Msg)
 			}
+			t.Logf("%v: %s", ae.Code, ae.Msg)
 		})
 	}
 }

@@ -39,7 +39,12 @@ export KAFARR_TEST_BROKERS=127.0.0.1:${KAFARR_KAFKA_PORT:-19092}
 export KAFARR_TEST_REGISTRY=http://127.0.0.1:${KAFARR_REGISTRY_PORT:-18081}/apis/ccompat/v7
 EOF
 	if [[ $KAFARR_KAFKA_SECURE == 1 ]]; then
-		cat "$SECURE_ENV" >>"$tmp" || return 1
+		if [[ ! -r $SECURE_ENV ]]; then
+			rm -f "$tmp"
+			log "the running broker has no secured listeners ($SECURE_ENV is missing; was it started with KAFARR_KAFKA_SECURE=0?): run stack.sh down, then up"
+			return 1
+		fi
+		cat "$SECURE_ENV" >>"$tmp"
 	fi
 	chmod 600 "$tmp"
 	mv "$tmp" "$ENV_FILE"
