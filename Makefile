@@ -11,6 +11,8 @@ all: build
 
 # cshared, py-venv, py-test, py-examples: the C library and the Python package.
 include mk/python.mk
+# bench-all, bench-quick, bench-phases: the comparison harness (bench/).
+include mk/bench.mk
 
 ## build: compile every Go package and the C shared library.
 build: cshared

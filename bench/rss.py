@@ -4,13 +4,12 @@
 
 Reads SELECT * batch by batch, keeping no batch, and prints JSON: rows read,
 batches, the largest batch, the process's peak RSS before the read (imports
-and connection) and after it (ru_maxrss), in MiB.
+and connection) and after it (VmHWM), in MiB.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
@@ -18,7 +17,13 @@ import adbc_kafarr.dbapi
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The process's peak RSS (VmHWM). Not ru_maxrss: Linux keeps that
+    across execve, so it would report the parent's peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("rss: no VmHWM in /proc/self/status")
 
 
 def main() -> None:

@@ -239,7 +239,7 @@ def versions() -> dict:
         "pandas": pd.__version__,
         "polars": pl.__version__,
         "adbc_driver_manager": adbc_driver_manager.__version__,
-        "confluent_kafka": confluent_kafka.version()[0],
+        "confluent_kafka": confluent_kafka.__version__,
         "librdkafka": confluent_kafka.libversion()[0],
         "fastavro": fastavro.__version__,
     }
@@ -263,8 +263,8 @@ def main() -> None:
     out = {"versions": versions(), "reps": a.reps, "confluent_reps_1m": a.confluent_reps_1m, "results": [], "rss": []}
     t0 = time.time()
     try:
-        for w in a.workloads.split(","):
-            for n in (int(s) for s in a.sizes.split(",")):
+        for w in (w for w in a.workloads.split(",") if w):
+            for n in (int(s) for s in a.sizes.split(",") if s):
                 out["results"].append(b.run(w, n))
         for n in (int(s) for s in a.rss_sizes.split(",") if s):
             out["rss"].append(b.rss(n))

@@ -17,6 +17,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// readAhead is how many fetched partition segments wait for the caller.
+// With the fetch in flight it bounds a read's memory by a few fetch
+// responses, whatever the topic's length, when the caller is slower than
+// the broker.
+const readAhead = 4
+
 // DefaultFollowMaxWait is how long one fetch of a follow read waits on the
 // broker for new records before asking again.
 const DefaultFollowMaxWait = 500 * time.Millisecond
@@ -141,7 +147,7 @@ func NewPartitionReader(cl *kgo.Client, topic string, ranges []PartitionRange, o
 		opts:      opts,
 		ranges:    slices.Clone(ranges),
 		positions: make(map[int32]int64, len(ranges)),
-		segs:      make(chan segment, 64),
+		segs:      make(chan segment, readAhead),
 		stopped:   make(chan struct{}),
 	}
 	for _, rg := range r.ranges {

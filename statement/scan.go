@@ -44,13 +44,19 @@ type scan struct {
 	peeked []*kgo.Record
 	cur    *kafkaio.RecordBatch
 	at     int
+	rec    record     // the record being processed
 	log    []logEntry // the records of the batch being built, in order
 	pos    map[int32]int64
 	left   map[int32]int64 // first unconsumed offset per partition, once stopped
 	rows   map[int32]int64 // rows built per partition, for ORDER BY windows
-	limit  int64           // rows still to deliver; -1 unlimited
-	done   bool
-	read   int64 // records processed
+	// runPart and runRows count the rows built in the current run of one
+	// partition's records, added to rows when the partition changes and
+	// when a batch ends: a map write per record costs a third of add.
+	runPart int32
+	runRows int64
+	limit   int64 // rows still to deliver; -1 unlimited
+	done    bool
+	read    int64 // records processed
 }
 
 // extraCol is a built column beside the value columns.
@@ -89,11 +95,14 @@ func recordOf(r *kgo.Record) record {
 		Key: r.Key, Value: r.Value, kr: r}
 }
 
-// batchRecord views record i of the current fetched batch.
-func (s *scan) batchRecord(i int) record {
-	b := s.cur
-	return record{Topic: b.Topic, Partition: b.Partition, Offset: b.Offsets[i], Timestamp: b.Timestamps[i],
-		Key: b.Key(i), Value: b.Value(i), batch: b, index: i}
+// viewBatchRecord sets s.rec to record i of the current fetched batch,
+// field by field: building a record value and copying it in cost more
+// than decoding a tick.
+func (s *scan) viewBatchRecord(i int) {
+	b, r := s.cur, &s.rec
+	r.Topic, r.Partition, r.batch, r.kr = b.Topic, b.Partition, b, nil
+	r.Offset, r.Timestamp, r.index = b.Offsets[i], b.Timestamps[i], i
+	r.Key, r.Value = b.Key(i), b.Value(i)
 }
 
 // headers returns the record's headers, decoded only when asked for.
@@ -202,13 +211,12 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			}
 			s.cur, s.at = b, 0
 		}
-		var rec record
 		if len(s.peeked) > 0 {
-			rec = recordOf(s.peeked[0])
+			s.rec = recordOf(s.peeked[0])
 		} else {
-			rec = s.batchRecord(s.at)
+			s.viewBatchRecord(s.at)
 		}
-		stop, err := s.add(&rec)
+		stop, err := s.add(&s.rec)
 		if err != nil {
 			return nil, err
 		}
@@ -308,7 +316,11 @@ func (s *scan) add(rec *record) (stop bool, err error) {
 		}
 	}
 	s.appendExtra(rec, id, cause)
-	s.rows[rec.Partition]++
+	if rec.Partition != s.runPart {
+		s.flushRows()
+		s.runPart = rec.Partition
+	}
+	s.runRows++
 	s.log = append(s.log, logEntry{rec.Partition, rec.Offset, mark})
 	return false, nil
 }
@@ -453,6 +465,7 @@ func (s *scan) appendChecked(c *avroarrow.Column, b []byte) {
 // consumed.
 func (s *scan) finishBatch() (arrow.RecordBatch, error) {
 	p := s.p
+	s.flushRows()
 	n := s.bb.Len()
 	if n == 0 {
 		s.consume(len(s.log))
@@ -502,6 +515,14 @@ func (s *scan) finishBatch() (arrow.RecordBatch, error) {
 		return out, nil
 	}
 	return built, nil
+}
+
+// flushRows adds the current run's row count to rows.
+func (s *scan) flushRows() {
+	if s.runRows > 0 {
+		s.rows[s.runPart] += s.runRows
+		s.runRows = 0
+	}
 }
 
 // consumeThroughRow settles consumption when LIMIT ends the read after

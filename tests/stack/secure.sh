@@ -21,10 +21,11 @@ SASL_PLAIN_USER=kafarr-plain
 SASL_SCRAM256_USER=kafarr-scram256
 SASL_SCRAM512_USER=kafarr-scram512
 
-# random_secret prints 24 random alphanumeric characters: no character that
-# JAAS or the --add-scram syntax would need quoted.
+# random_secret prints 24 random hex characters: no character that JAAS or
+# the --add-scram syntax would need quoted. (No `| head` here: under
+# pipefail a writer cut off by head would fail the start.)
 random_secret() {
-	head -c 64 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24
+	openssl rand -hex 12
 }
 
 # make_certs writes ca.pem, server.pem (key + chain, Kafka's PEM key store),

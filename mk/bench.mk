@@ -1,0 +1,69 @@
+# mk/bench.mk: kafarr against the tools users would pick (SPEC §8, issue 8).
+#
+# Included from the top-level Makefile after mk/python.mk; also usable alone
+# from the repository root: make -f mk/bench.mk bench-all
+#
+#   bench-venv     .build/venv (py-venv) plus bench/requirements.txt (matplotlib)
+#   bench-all      every comparison on one real broker: reads into pyarrow,
+#                  pandas and Polars vs confluent-kafka + AvroDeserializer and a
+#                  plain franz-go consumer; ingest vs confluent-kafka Producer +
+#                  AvroSerializer; tick and wide records, 100k and 1M rows; peak
+#                  RSS streaming 500k vs 5M ticks. Writes .build/bench/results.json,
+#                  the table into docs/benchmarks.md and the plot docs/benchmarks.png.
+#   bench-quick    the same at 100k rows only, 3 repetitions, no RSS run; the
+#                  results go to .build/bench/quick.json, docs are left alone
+#   bench-phases   where one 100k-tick read into pandas spends its time
+#
+# The stack comes from KAFARR_TEST_BROKERS / KAFARR_TEST_REGISTRY, sourced from
+# $(KAFARR_STACK_DIR)/env (default .build/stack/env) when unset: start it with
+# tests/stack/stack.sh up. BENCH_ARGS passes options to bench/run.py
+# (e.g. BENCH_ARGS='--reps 7 --confluent-reps-1m 3').
+
+ifndef PY_VENV
+include mk/python.mk
+endif
+
+BENCH_DIR        := .build/bench
+BENCH_PLAIN      := $(BENCH_DIR)/plainconsumer
+BENCH_DEPS_STAMP := $(PY_VENV)/.kafarr-bench-deps
+BENCH_RESULTS    := $(BENCH_DIR)/results.json
+BENCH_ARGS       ?=
+BENCH_STACK_ENV  := $(abspath $(or $(KAFARR_STACK_DIR),.build/stack)/env)
+
+# Runs a bench/ script in the venv with the freshly built library and the
+# stack's env.
+BENCH_PY = set -e; \
+	if [ -z "$$KAFARR_TEST_BROKERS" ]; then \
+		[ -f $(BENCH_STACK_ENV) ] || { echo "bench: no stack: run tests/stack/stack.sh up (or set KAFARR_TEST_BROKERS/KAFARR_TEST_REGISTRY)" >&2; exit 1; }; \
+		. $(BENCH_STACK_ENV); \
+	fi; \
+	ADBC_KAFARR_LIBRARY=$(abspath $(CSHARED_LIB)) $(abspath $(PY_BIN))/python
+
+.PHONY: bench-venv bench-all bench-quick bench-phases
+
+$(BENCH_DEPS_STAMP): $(PY_STAMP) bench/requirements.txt
+	$(PY_BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(PY_BIN)/python -m pip check
+	touch $@
+
+## bench-venv: the Python venv with the harness's plotting dependency.
+bench-venv: $(BENCH_DEPS_STAMP)
+
+$(BENCH_PLAIN): bench/plainconsumer/main.go go.mod go.sum
+	@mkdir -p $(BENCH_DIR)
+	$(GO) build -o $@ ./bench/plainconsumer
+
+## bench-all: the full comparison; rewrites docs/benchmarks.md's table and docs/benchmarks.png.
+bench-all: $(BENCH_DEPS_STAMP) $(BENCH_PLAIN) $(CSHARED_LIB)
+	$(BENCH_PY) bench/run.py --plain $(abspath $(BENCH_PLAIN)) --out $(BENCH_RESULTS) $(BENCH_ARGS)
+	$(PY_BIN)/python bench/report.py $(BENCH_RESULTS) --md docs/benchmarks.md --png docs/benchmarks.png
+
+## bench-quick: 100k rows, 3 repetitions, no RSS run; docs untouched.
+bench-quick: $(BENCH_DEPS_STAMP) $(BENCH_PLAIN) $(CSHARED_LIB)
+	$(BENCH_PY) bench/run.py --plain $(abspath $(BENCH_PLAIN)) --sizes 100000 --reps 3 --rss-sizes '' \
+		--out $(BENCH_DIR)/quick.json $(BENCH_ARGS)
+	$(PY_BIN)/python bench/report.py $(BENCH_DIR)/quick.json
+
+## bench-phases: execute / fetch / to_pandas split of a 100k-tick read.
+bench-phases: $(BENCH_DEPS_STAMP) $(CSHARED_LIB)
+	$(BENCH_PY) bench/phases.py 100000 15
