@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -55,17 +56,24 @@ type readPlan struct {
 
 	// Records read while peeking for the first schema, to be decoded first.
 	peeked []*kgo.Record
-	kr     *kafkaio.Reader
+	// peekCtx is the caller's context, for peeking: not the planning
+	// deadline.
+	peekCtx context.Context
+	kr      *kafkaio.Reader
 }
 
 // prepareRead plans q. It reads the topic's metadata, offsets and schemas;
 // under kafarr.read.schema=first it also starts reading to learn the
 // schema of the first message. The caller must close the plan's reader.
 func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *Query, fixed *kafkaio.Snapshot) (*readPlan, error) {
-	p := &readPlan{sess: sess, sql: sql, q: q, set: loadReadSettings(store)}
-	// Planning (metadata, offsets, schemas) shares the read's time budget:
-	// franz-go retries an unreachable cluster until its context ends.
-	ctx, cancel := context.WithTimeout(ctx, p.set.timeout)
+	p := &readPlan{sess: sess, sql: sql, q: q, set: loadReadSettings(store), peekCtx: ctx}
+	// Planning (metadata, offsets, schemas) is bounded too, since franz-go
+	// retries an unreachable cluster until its context ends: by the read
+	// timeout, but never less than one registry request may take. Peeking
+	// at the first messages is reading, bounded by the reader's own
+	// timeout (and, in follow mode, ended by it without error).
+	budget := max(p.set.timeout, time.Duration(store.Int(options.SchemaRegistryTimeoutMs, 10000))*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	if err := p.checkShape(); err != nil {
 		return nil, err
@@ -318,7 +326,7 @@ func (p *readPlan) peekSchema(ctx context.Context) error {
 		return err
 	}
 	for {
-		recs, err := p.kr.Next(ctx)
+		recs, err := p.kr.Next(p.peekCtx)
 		if err != nil {
 			if err == errEOF {
 				return p.emptyFirst(ctx)
