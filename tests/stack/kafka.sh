@@ -5,10 +5,11 @@
 #   tests/stack/kafka.sh start|stop|status
 #
 # start resolves the server jars from Maven Central once (kafka-pom.xml, cached
-# under $KAFARR_CACHE/kafka-<version>/jars), wipes and formats a fresh data dir,
-# launches the broker in the background and returns once it answers a metadata
-# request. A second start while one runs does nothing. stop sends TERM, then
-# KILL after a grace period. status exits 0 when the broker runs and answers.
+# under $KAFARR_CACHE/kafka-<version>/jars), wipes and formats a fresh data dir
+# (or, with KAFARR_KAFKA_KEEP_DATA=1, reuses a formatted one), launches the
+# broker in the background and returns once it answers a metadata request.
+# A second start while one runs does nothing. stop sends TERM, then KILL
+# after a grace period. status exits 0 when the broker runs and answers.
 #
 # Environment (all optional):
 #   KAFARR_KAFKA_PORT             client listener port (default 19092)
@@ -27,6 +28,10 @@
 #   KAFARR_KAFKA_MTLS_PORT        SSL listener requiring a client certificate
 #                                 (default client port + 3)
 #   KAFARR_KAFKA_SASL_PORT        SASL_SSL listener port (default client port + 4)
+#   KAFARR_KAFKA_KEEP_DATA        1 restarts on the existing data dir when it is
+#                                 already formatted, keeping topics and offsets
+#                                 (default 0: every start wipes and formats);
+#                                 for tests that stop and restart a broker
 # plus KAFARR_STACK_DIR, KAFARR_CACHE and KAFARR_MVN_FLAGS (see lib.sh).
 set -euo pipefail
 
@@ -39,6 +44,7 @@ KAFKA_PORT=${KAFARR_KAFKA_PORT:-19092}
 CONTROLLER_PORT=${KAFARR_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_HEAP=${KAFARR_KAFKA_HEAP:-512m}
 START_TIMEOUT=${KAFARR_KAFKA_START_TIMEOUT:-120}
+KEEP_DATA=${KAFARR_KAFKA_KEEP_DATA:-0}
 
 KAFKA_SECURE=${KAFARR_KAFKA_SECURE:-0}
 TLS_PORT=${KAFARR_KAFKA_TLS_PORT:-$((KAFKA_PORT + 2))}
@@ -171,24 +177,33 @@ do_start() {
 
 	with_cache_lock "$CACHE_DIR/kafka-$KAFKA_VERSION.lock" ensure_jars || exit 1
 
-	# Each fresh start gets an empty cluster: this also clears whatever a
-	# killed run left behind (lock files, half-written segments).
-	rm -rf "$KAFKA_DIR"
-	mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
-	local scram=()
-	if [[ $KAFKA_SECURE == 1 ]]; then
-		make_certs
-		mapfile -t scram < <(scram_format_args)
-	fi
-	write_props
-
-	local cid jvm
-	cid=$(new_cluster_id)
+	local jvm
 	mapfile -t jvm < <(java_common)
-	if ! java -XX:TieredStopAtLevel=1 -Xmx256m "${jvm[@]}" kafka.tools.StorageTool \
-		format -t "$cid" -c "$PROPS" "${scram[@]}" >"$KAFKA_DIR/logs/format.log" 2>&1; then
-		cat "$KAFKA_DIR/logs/format.log" >&2
-		die "formatting $KAFKA_DIR/data failed"
+	if [[ $KEEP_DATA == 1 && -f $KAFKA_DIR/data/meta.properties ]]; then
+		# A restart on the formatted data dir: the cluster keeps its id,
+		# topics and offsets (certificates and SCRAM users stay too).
+		log "keeping the formatted data in $KAFKA_DIR/data"
+		mkdir -p "$KAFKA_DIR/logs"
+		write_props
+	else
+		# Each fresh start gets an empty cluster: this also clears whatever
+		# a killed run left behind (lock files, half-written segments).
+		rm -rf "$KAFKA_DIR"
+		mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
+		local scram=()
+		if [[ $KAFKA_SECURE == 1 ]]; then
+			make_certs
+			mapfile -t scram < <(scram_format_args)
+		fi
+		write_props
+
+		local cid
+		cid=$(new_cluster_id)
+		if ! java -XX:TieredStopAtLevel=1 -Xmx256m "${jvm[@]}" kafka.tools.StorageTool \
+			format -t "$cid" -c "$PROPS" "${scram[@]}" >"$KAFKA_DIR/logs/format.log" 2>&1; then
+			cat "$KAFKA_DIR/logs/format.log" >&2
+			die "formatting $KAFKA_DIR/data failed"
+		fi
 	fi
 
 	# fd 9 is the lock taken by with_lock: the broker must not inherit it, or
