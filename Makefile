@@ -5,7 +5,7 @@ GO          ?= go
 STACK       := tests/stack/stack.sh
 BENCHTIME   ?= 2s
 
-.PHONY: all build vet fmt test test-go test-unit demo demo-go bench stack-up stack-down clean
+.PHONY: all build vet fmt test test-go test-unit demo demo-go bench bench-go stack-up stack-down clean
 
 all: build
 
@@ -42,8 +42,19 @@ demo: py-venv
 demo-go:
 	$(GO) run ./examples/demo
 
-## bench: codec and read-path benchmarks.
+## bench: the comparison with the tools users would otherwise pick (issue 8):
+## kafarr into pyarrow, pandas and Polars vs confluent-kafka + Avro and a
+## plain franz-go consumer, ingest, peak RSS; on a real local stack that it
+## starts (and stops) unless one is already up. Rewrites the tables in
+## docs/benchmarks.md and docs/benchmarks.png; about 7 minutes.
 bench:
+	@set -e; started=; \
+	trap 'if [ -n "$$started" ]; then $(STACK) down; fi' EXIT; \
+	if ! $(STACK) status >/dev/null 2>&1; then $(STACK) up; started=1; fi; \
+	$(MAKE) --no-print-directory bench-all
+
+## bench-go: the Go codec benchmarks (no stack needed).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -cpu 1 ./avroarrow/
 
 ## stack-up / stack-down: start or stop the real test stack by hand.

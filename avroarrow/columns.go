@@ -36,6 +36,11 @@ const maxColumnOffset = math.MaxInt32
 type colBuf struct {
 	buf *memory.Buffer
 	b   []byte
+	// hint is the capacity the buffer had when its batch was taken: the
+	// next batch likely needs as much, so its first real growth goes
+	// straight there. Allocating it at take time instead would cost a
+	// batch's worth of zeroed memory after the last batch too.
+	hint int
 }
 
 // reserve makes len(b) at least need, growing geometrically.
@@ -44,6 +49,10 @@ func (cb *colBuf) reserve(mem memory.Allocator, need int) {
 		return
 	}
 	newCap := max(need, 2*len(cb.b), 64)
+	if need > 64 && cb.hint > newCap {
+		newCap = cb.hint
+	}
+	cb.hint = 0
 	if newCap > maxColumnOffset && need <= maxColumnOffset {
 		// Binary data never needs more than int32 offsets can address.
 		newCap = maxColumnOffset
@@ -64,6 +73,7 @@ func (cb *colBuf) take(mem memory.Allocator, used int) *memory.Buffer {
 	}
 	buf := cb.buf
 	buf.ResizeNoShrink(used)
+	cb.hint = len(cb.b)
 	cb.buf, cb.b = nil, nil
 	return buf
 }
@@ -414,6 +424,35 @@ func (c *Column) appendInt64Slow(v int64) {
 	c.setValid()
 	c.n++
 	c.updateFast()
+}
+
+// AppendInt64s appends vs to an 8-byte integer column, in one copy when
+// the column has room and no validity bitmap.
+func (c *Column) AppendInt64s(vs []int64) {
+	if i := c.n; i+len(vs) <= c.fast {
+		dst := unsafe.Slice((*int64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(c.data.b)), i*8)), len(vs))
+		copy(dst, vs)
+		c.n = i + len(vs)
+		return
+	}
+	for _, v := range vs {
+		c.AppendInt64(v)
+	}
+}
+
+// AppendInt32Fill appends v n times to a 4-byte integer column.
+func (c *Column) AppendInt32Fill(v int32, n int) {
+	if i := c.n; i+n <= c.fast {
+		dst := unsafe.Slice((*int32)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(c.data.b)), i*4)), n)
+		for k := range dst {
+			dst[k] = v
+		}
+		c.n = i + n
+		return
+	}
+	for range n {
+		c.AppendInt32(v)
+	}
 }
 
 // AppendFloat32 appends to a float32 column.

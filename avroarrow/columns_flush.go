@@ -131,25 +131,13 @@ func (c *Column) finish() *array.Data {
 	return d
 }
 
-// takeData hands over the value buffer and starts a new one of the same
-// capacity.
-func (c *Column) takeData(used int) *memory.Buffer {
-	capHint := len(c.data.b)
-	b := c.data.take(c.mem, used)
-	if capHint > 0 {
-		c.data.reserve(c.mem, capHint)
-	}
-	return b
-}
+// takeData hands over the value buffer; the next batch's buffer is
+// allocated when it is first needed, with the taken one's capacity as its
+// hint.
+func (c *Column) takeData(used int) *memory.Buffer { return c.data.take(c.mem, used) }
 
-func (c *Column) takeOffsets(used int) *memory.Buffer {
-	capHint := len(c.offs.b)
-	b := c.offs.take(c.mem, used)
-	if capHint > 0 {
-		c.offs.reserve(c.mem, capHint)
-	}
-	return b
-}
+// takeOffsets hands over the offsets buffer, as takeData.
+func (c *Column) takeOffsets(used int) *memory.Buffer { return c.offs.take(c.mem, used) }
 
 // Release frees the column's buffers. The column must not be used after.
 func (c *Column) Release() {

@@ -55,6 +55,24 @@ func TestColumnAppenders(t *testing.T) {
 				}
 			}
 		}, "[0 1 2 (null) 4 5 6 (null) 8 9]"},
+		{"int64 bulk, reserved and growing", arrow.Field{Type: arrow.PrimitiveTypes.Int64}, func(c *Column) {
+			c.Reserve(3)
+			c.AppendInt64s([]int64{7, -8, 9}) // fits the reservation
+			c.AppendInt64s(nil)
+			c.AppendInt64s([]int64{10, 11}) // past it
+		}, "[7 -8 9 10 11]"},
+		{"int64 bulk after a null", arrow.Field{Type: arrow.PrimitiveTypes.Int64, Nullable: true}, func(c *Column) {
+			c.Reserve(8)
+			c.AppendNull()
+			c.AppendInt64s([]int64{1, 2})
+		}, "[(null) 1 2]"},
+		{"int32 fill", arrow.Field{Type: arrow.PrimitiveTypes.Int32, Nullable: true}, func(c *Column) {
+			c.Reserve(2)
+			c.AppendInt32Fill(4, 2)
+			c.AppendNull()
+			c.AppendInt32Fill(-5, 3)
+			c.AppendInt32Fill(6, 0)
+		}, "[4 4 (null) -5 -5 -5]"},
 		{"int64", arrow.Field{Type: arrow.PrimitiveTypes.Int64}, func(c *Column) {
 			c.AppendInt64(-1)
 			c.AppendInt64(1 << 62)

@@ -96,7 +96,7 @@ type catalogTable struct {
 // columns when withColumns is set. A topic deleted while its columns are
 // resolved is left out.
 func (c *Connection) catalogTables(ctx context.Context, tableName, columnName *string, tableType []string, withColumns bool) ([]catalogTable, error) {
-	if !tableTypeMatches(tableType) {
+	if !tableTypeMatches(tableType) || (tableName != nil && !topicPattern(*tableName)) {
 		return nil, nil
 	}
 	topics, err := c.sess.Admin.ListTopics(ctx, c.sess.Options.Bool(options.CatalogIncludeInternal))
@@ -153,6 +153,29 @@ func tableTypeMatches(types []string) bool {
 		}
 	}
 	return false
+}
+
+// maxTopicName is the longest topic name Kafka accepts.
+const maxTopicName = 249
+
+// topicPattern reports whether some legal topic name could match pattern:
+// Kafka names are at most 249 of the ASCII letters, digits, '.', '_' and
+// '-'. A pattern that cannot match is answered without asking the
+// cluster, which matters because pandas' read_sql asks GetObjects whether
+// its SQL text is a table name before every query.
+func topicPattern(pattern string) bool {
+	fixed := 0
+	for _, r := range pattern {
+		switch {
+		case r == '%':
+			continue
+		case r == '_' || r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			fixed++
+		default:
+			return false
+		}
+	}
+	return fixed <= maxTopicName
 }
 
 // matchFilter applies an ADBC name filter: nil matches every name, any

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -34,10 +35,12 @@ type catalogEnv struct {
 }
 
 // newCatalogEnv starts a devstack and opens a connection with opts added
-// to the broker and registry options. Everything is closed, and the
-// allocator checked, when the test ends.
+// to the broker and registry options. Everything is closed when the test
+// ends; then the leak check (testenv.CheckLeaks) checks the goroutines and
+// the allocator.
 func newCatalogEnv(t *testing.T, opts map[string]string) *catalogEnv {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	st, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +55,7 @@ func newCatalogEnvOn(t *testing.T, brokers, registry string, opts map[string]str
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	e := &catalogEnv{t: t, ctx: ctx, brokers: brokers, registry: registry, mem: memory.NewCheckedAllocator(memory.NewGoAllocator())}
-	t.Cleanup(func() { e.mem.AssertSize(t, 0) })
+	testenv.CheckLeaks(t, e.mem) // first registered: runs after the closes below
 
 	kcl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
@@ -615,6 +618,55 @@ func TestCurrentCatalogOptions(t *testing.T) {
 			t.Errorf("SetOption(%s, %q): %v", key, want, err)
 		}
 		wantStatus(t, opts.SetOption(key, "other"), adbc.StatusNotFound, key, `"other"`)
+	}
+}
+
+func TestTopicPattern(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    bool
+	}{
+		{"ticks", true},
+		{"bench_tick-1.v2", true},
+		{"%", true},
+		{"t_c%", true},
+		{"", true},
+		{strings.Repeat("a", 249), true},
+		{strings.Repeat("a", 250), false},
+		{strings.Repeat("a", 249) + "%%", true},
+		{"SELECT * FROM ticks", false},
+		{"ticks;", false},
+		{"tické", false},
+	} {
+		if got := topicPattern(tc.pattern); got != tc.want {
+			t.Errorf("topicPattern(%q) = %v, want %v", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+// pandas' read_sql asks whether its SQL text names a table: no table,
+// whatever the cluster holds.
+func TestGetObjectsSQLTextAsTableName(t *testing.T) {
+	e := newCatalogEnv(t, nil)
+	seedCatalog(e)
+	sql := "SELECT * FROM orders"
+	rdr, err := e.cn.GetObjects(context.Background(), adbc.ObjectDepthTables, nil, nil, &sql, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Release()
+	if !rdr.Next() {
+		t.Fatal("no record batch")
+	}
+	rec := rdr.RecordBatch()
+	if rec.NumRows() != 1 {
+		t.Fatalf("%d catalogs, want 1", rec.NumRows())
+	}
+	schemas := rec.Column(1).(*array.List)
+	schema := schemas.ListValues().(*array.Struct)
+	tables := schema.Field(1).(*array.List)
+	if n := tables.ListValues().Len(); n != 0 {
+		t.Fatalf("%d tables match %q, want 0", n, sql)
 	}
 }
 

@@ -54,6 +54,9 @@ func (c *Connection) Close() error {
 		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: connection already closed"}
 	}
 	c.sess.Client.Close()
+	if c.sess.Registry != nil {
+		c.sess.Registry.Close()
+	}
 	return nil
 }
 

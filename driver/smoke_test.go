@@ -11,9 +11,11 @@ import (
 
 	"github.com/kafarr/kafarr/driver"
 	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 func TestSmoke(t *testing.T) {
+	testenv.CheckLeaks(t)
 	st, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kafarr/kafarr/driver"
 	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // ingestTicks produces rows into topic through kafarr: inst, t, bid and a
@@ -72,6 +73,7 @@ func ingestTicks(t *testing.T, mem memory.Allocator, opts map[string]string, top
 // sqldriver: queries, scanning typed and null values, Exec of DROP TABLE,
 // and the refusal of transactions.
 func TestDatabaseSQL(t *testing.T) {
+	testenv.CheckLeaks(t)
 	st, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kafarr/kafarr/driver"
 	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -47,14 +48,21 @@ type kafarrQuirks struct {
 	mem           *memory.CheckedAllocator
 }
 
-func (q *kafarrQuirks) SetupDriver(*testing.T) adbc.Driver {
+// SetupDriver gives each suite test a driver on a checked allocator of
+// its own, and registers the test's leak check: once the suite's
+// TearDownTest has closed the test's connection and database, no driver
+// goroutine or franz-go client may be left and the allocator must be back
+// to zero.
+func (q *kafarrQuirks) SetupDriver(t *testing.T) adbc.Driver {
 	q.mem = memory.NewCheckedAllocator(memory.NewGoAllocator())
+	testenv.CheckLeaks(t, q.mem)
 	return driver.NewDriver(q.mem)
 }
 
-func (q *kafarrQuirks) TearDownDriver(t *testing.T, _ adbc.Driver) {
-	q.mem.AssertSize(t, 0)
-}
+// TearDownDriver checks nothing itself: it runs before the suite closes
+// the test's database (ConnectionTests), so the allocator is checked by
+// the leak check SetupDriver registered.
+func (q *kafarrQuirks) TearDownDriver(*testing.T, adbc.Driver) {}
 
 // DatabaseOptions connect to the stack. SELECT * returns the value columns
 // only (kafarr.read.metadata_columns=none), the shape the suite expects of
@@ -233,6 +241,7 @@ func vendorVersion(t *testing.T, brokers string) string {
 }
 
 func TestValidation(t *testing.T) {
+	testenv.CheckLeaks(t)
 	for _, st := range validationStacks(t) {
 		t.Run(st.name, func(t *testing.T) {
 			q := &kafarrQuirks{brokers: st.brokers, registry: st.registry, vendorVersion: vendorVersion(t, st.brokers)}

@@ -67,6 +67,20 @@ type topicMeta struct {
 	brokers map[int32]string // node id -> host:port, for messages
 }
 
+// Leaders is the leadership of one topic's partitions at one moment, as a
+// Snapshot saw it. A Reader given it starts fetching at once instead of
+// asking for metadata again; a leader that moved since is found by the
+// fetch's error and a refresh, as during any read.
+type Leaders struct {
+	topic string
+	meta  topicMeta
+}
+
+// leaders returns m as the Leaders of topic.
+func (m topicMeta) leaders(topic string) *Leaders {
+	return &Leaders{topic: topic, meta: m}
+}
+
 // sortedPartitions returns the partition numbers of m in order.
 func (m topicMeta) sortedPartitions() []int32 {
 	ps := make([]int32, 0, len(m.parts))

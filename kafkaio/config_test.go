@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 const testPassword = "pa55-w0rd-s3cret"
@@ -53,6 +55,7 @@ func TestConfigOpts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			testenv.CheckLeaks(t)
 			opts, err := tt.cfg.Opts()
 			if tt.wantErr == "" {
 				if err != nil {

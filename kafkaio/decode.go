@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -61,120 +62,172 @@ func (a aborted) ended(pid int64) {
 	}
 }
 
-// decodePartition decodes rp's record batches into a RecordBatch, keeping
-// records at or after pos, dropping control batches and, under
-// read_committed, aborted transactions. It returns the batch and the next
-// offset to fetch: past the last complete batch, control and aborted ones
-// included. A trailing partial batch (the response hit its byte limit) is
-// left for the next fetch. A corrupt batch is an error only when nothing
-// before it decoded; otherwise decoding stops there and the next fetch
-// starts at it and reports it.
-func decodePartition(topic string, partition int32, rp *kmsg.FetchResponseTopicPartition, pos int64, iso Isolation) (*RecordBatch, int64, error) {
-	in := rp.RecordBatches
-	// First pass over the headers: validate lengths and size the slices.
-	n := 0
-	for b := in; len(b) >= batchHeaderLen; {
-		total := 12 + int(int32(binary.BigEndian.Uint32(b[8:])))
-		if total < batchHeaderLen || total > len(b) {
-			break
-		}
-		if b[16] != 2 {
-			return nil, pos, errOldMagic
-		}
-		n += int(min(max(int32(binary.BigEndian.Uint32(b[57:])), 0), int32(total)))
-		b = b[total:]
-	}
-	out := &RecordBatch{
-		Topic:      topic,
-		Partition:  partition,
-		Offsets:    make([]int64, 0, n),
-		Timestamps: make([]int64, 0, n),
-		keys:       make([]span, 0, n),
-		vals:       make([]span, 0, n),
-		hdrs:       make([]span, 0, n),
-	}
+// walk is the header-level reading of one partition's share of a fetch
+// response: the complete record batches holding records to deliver, and
+// where the next fetch starts. Walking reads a few header fields per batch
+// (and checks its CRC), so the fetcher can ask for more before decoding a
+// single record.
+type walk struct {
+	data [][]byte // data batches to decode, in offset order
+	next int64    // past the last complete batch, control and aborted ones included
+	// settled counts the records certainly in [pos, end): those of dense
+	// batches wholly inside. It is a lower bound for record budgets.
+	settled int64
+}
+
+// walkPartition walks rp's record batches from pos, leaving out control
+// batches and, under read_committed, aborted transactions. A trailing
+// partial batch (the response hit its byte limit) is left for the next
+// fetch. A batch that fails its CRC is an error when nothing precedes it;
+// otherwise the walk stops before it, and the next fetch starts at it and
+// reports it. Message sets v0/v1 give errOldMagic.
+func walkPartition(rp *kmsg.FetchResponseTopicPartition, pos, end int64, iso Isolation) (walk, error) {
+	w := walk{next: pos}
 	var abort aborted
 	if iso == ReadCommitted {
 		abort = newAborted(rp)
 	}
-	next := pos
-	for len(in) >= batchHeaderLen {
+	for in := rp.RecordBatches; len(in) >= batchHeaderLen; {
 		total := 12 + int(int32(binary.BigEndian.Uint32(in[8:])))
 		if total < batchHeaderLen || total > len(in) {
 			break // partial batch at the end of the response
 		}
 		batch := in[:total]
 		in = in[total:]
-		n0, c0 := out.Len(), len(out.chunks)
-		if err := decodeBatch(batch, out, &next, abort); err != nil {
-			// Drop the bad batch's records: the next fetch starts at
-			// it and reports it, with nothing delivered twice.
-			out.truncate(n0)
-			out.chunks = out.chunks[:c0]
-			if n0 == 0 && next == pos {
-				base := int64(binary.BigEndian.Uint64(batch))
-				return nil, pos, fmt.Errorf("record batch at offset %d: %w", base, err)
+		if batch[16] != 2 {
+			return walk{next: pos}, errOldMagic
+		}
+		base := int64(binary.BigEndian.Uint64(batch))
+		if crc := binary.BigEndian.Uint32(batch[17:]); crc32.Checksum(batch[21:], crc32c) != crc {
+			if len(w.data) == 0 && w.next == pos {
+				return walk{next: pos}, fmt.Errorf("record batch at offset %d: CRC mismatch", base)
 			}
 			break
 		}
-	}
-	return out, next, nil
-}
-
-// decodeBatch appends batch's wanted records to out and moves *next past
-// the batch.
-func decodeBatch(batch []byte, out *RecordBatch, next *int64, abort aborted) error {
-	base := int64(binary.BigEndian.Uint64(batch))
-	if crc := binary.BigEndian.Uint32(batch[17:]); crc32.Checksum(batch[21:], crc32c) != crc {
-		return errors.New("CRC mismatch")
-	}
-	attrs := binary.BigEndian.Uint16(batch[21:])
-	last := base + int64(int32(binary.BigEndian.Uint32(batch[23:])))
-	if last < *next {
-		return nil // wholly before the position: the broker sent the batch holding it
-	}
-	firstTS := int64(binary.BigEndian.Uint64(batch[27:]))
-	maxTS := int64(binary.BigEndian.Uint64(batch[35:]))
-	pid := int64(binary.BigEndian.Uint64(batch[43:]))
-	count := int(int32(binary.BigEndian.Uint32(batch[57:])))
-	records := batch[batchHeaderLen:]
-
-	if attrs&attrControl != 0 {
-		// A transaction marker: nothing to deliver. Under read_committed,
-		// an abort marker ends the producer's aborted transaction. The
-		// marker's key is version int16, type int16 (0 abort, 1 commit).
-		if abort != nil && attrs&attrCodecMask == 0 {
-			if key := controlKey(records); len(key) >= 4 && key[2] == 0 && key[3] == 0 {
-				abort.ended(pid)
+		attrs := binary.BigEndian.Uint16(batch[21:])
+		last := base + int64(int32(binary.BigEndian.Uint32(batch[23:])))
+		if last < w.next {
+			continue // wholly before the position: the broker sent the batch holding it
+		}
+		pid := int64(binary.BigEndian.Uint64(batch[43:]))
+		switch {
+		case attrs&attrControl != 0:
+			// A transaction marker: nothing to deliver. Under
+			// read_committed, an abort marker ends the producer's
+			// aborted transaction. The marker's key is version int16,
+			// type int16 (0 abort, 1 commit).
+			if abort != nil && attrs&attrCodecMask == 0 {
+				if key := controlKey(batch[batchHeaderLen:]); len(key) >= 4 && key[2] == 0 && key[3] == 0 {
+					abort.ended(pid)
+				}
+			}
+		case attrs&attrTxn != 0 && abort.skips(pid, base):
+		default:
+			w.data = append(w.data, batch)
+			if count := int64(int32(binary.BigEndian.Uint32(batch[57:]))); base >= pos && last < end && count == last-base+1 {
+				w.settled += count
 			}
 		}
-		*next = max(*next, last+1)
-		return nil
+		// The batch's last offset survives compaction even when its
+		// record does not (KAFKA-5443): move past the whole batch.
+		w.next = last + 1
 	}
-	if attrs&attrTxn != 0 && abort.skips(pid, base) {
-		*next = max(*next, last+1)
-		return nil
+	return w, nil
+}
+
+// chunker decodes the records of walked data batches into RecordBatches
+// of bounded length, resuming inside a batch where the last one ended, so
+// that the first records reach the caller while the rest are decoded.
+type chunker struct {
+	topic     string
+	partition int32
+	data      [][]byte // batches not started yet
+	pos, end  int64    // records delivered: offsets in [pos, end)
+
+	// The batch being decoded; open is false between batches.
+	open         bool
+	recs         []byte // its records, decompressed
+	base         int64
+	firstTS      int64
+	maxTS        int64
+	logAppend    bool
+	count, i, at int   // records declared, next record, its byte position
+	chunk        int32 // index of recs in the chunks of the batch being filled
+}
+
+// fill appends up to n records to out and reports whether records may
+// remain. A malformed record ends the decoding with an error; the records
+// before it stay in out.
+func (c *chunker) fill(out *RecordBatch, n int) (more bool, err error) {
+	// The open batch's bytes join out's chunks before one of its records
+	// goes to out: a batch may span several RecordBatches.
+	added := false
+	for out.Len() < n {
+		if !c.open {
+			if len(c.data) == 0 {
+				return false, nil
+			}
+			if err := c.start(c.data[0]); err != nil {
+				return false, err
+			}
+			c.data, added = c.data[1:], false
+		}
+		if !added {
+			c.chunk = int32(len(out.chunks))
+			out.chunks = append(out.chunks, c.recs)
+			added = true
+		}
+		stop, err := c.decode(out, n)
+		if err != nil {
+			return false, err
+		}
+		if stop {
+			// Past end: the rest of the response is beyond the range.
+			c.open, c.data = false, nil
+			return false, nil
+		}
 	}
+	return c.open || len(c.data) > 0, nil
+}
+
+// start opens batch for decoding.
+func (c *chunker) start(batch []byte) error {
+	c.base = int64(binary.BigEndian.Uint64(batch))
+	attrs := binary.BigEndian.Uint16(batch[21:])
+	c.firstTS = int64(binary.BigEndian.Uint64(batch[27:]))
+	c.maxTS = int64(binary.BigEndian.Uint64(batch[35:]))
+	c.count = int(int32(binary.BigEndian.Uint32(batch[57:])))
+	c.logAppend = attrs&attrLogAppend != 0
+	records := batch[batchHeaderLen:]
 	if codec := kgo.CompressionCodecType(attrs & attrCodecMask); codec != kgo.CodecNone {
 		var err error
 		if records, err = decompressor.Decompress(records, codec); err != nil {
-			return fmt.Errorf("decompressing: %w", err)
+			return fmt.Errorf("record batch at offset %d: decompressing: %w", c.base, err)
 		}
 	}
 	if len(records) > 1<<31-1 {
-		return errors.New("records exceed 2 GiB")
+		return fmt.Errorf("record batch at offset %d: records exceed 2 GiB", c.base)
 	}
-	chunk := int32(len(out.chunks))
-	out.chunks = append(out.chunks, records)
-	logAppend := attrs&attrLogAppend != 0
+	c.recs, c.i, c.at, c.open = records, 0, 0, true
+	return nil
+}
+
+// decode appends the open batch's records to out until out holds n or the
+// batch ends (then it closes the batch). stop reports a record at or past
+// end.
+func (c *chunker) decode(out *RecordBatch, n int) (stop bool, err error) {
+	records, chunk, count, p := c.recs, c.chunk, c.count, c.at
 	// Append to locals: the slices live in registers, not behind out.
 	offs, tss, keys, vals, hdrs := out.Offsets, out.Timestamps, out.keys, out.vals, out.hdrs
-	p := 0
-	for i := 0; i < count; i++ {
+	defer func() {
+		out.Offsets, out.Timestamps, out.keys, out.vals, out.hdrs = offs, tss, keys, vals, hdrs
+	}()
+	i := c.i
+	for ; i < count && len(offs) < n; i++ {
 		lu, q := uvarintAt(records, p)
 		length := zigzag(lu)
 		if q < 0 || length < 1 || int64(len(records)-q) < length {
-			return fmt.Errorf("record %d of %d is truncated", i, count)
+			return false, fmt.Errorf("record batch at offset %d: record %d of %d is truncated", c.base, i, count)
 		}
 		end := q + int(length)
 		rec := records[:end]
@@ -193,36 +246,39 @@ func decodeBatch(batch []byte, out *RecordBatch, next *int64, abort aborted) err
 		offDelta = zigzag(u)
 		u, q = uvarintAt(rec, q)
 		if key, q = spanOf(rec, q, zigzag(u), chunk); q < 0 {
-			return fmt.Errorf("record %d of %d is malformed", i, count)
+			return false, fmt.Errorf("record batch at offset %d: record %d of %d is malformed", c.base, i, count)
 		}
 		u, q = uvarintAt(rec, q)
 		if val, q = spanOf(rec, q, zigzag(u), chunk); q < 0 {
-			return fmt.Errorf("record %d of %d is malformed", i, count)
+			return false, fmt.Errorf("record batch at offset %d: record %d of %d is malformed", c.base, i, count)
 		}
 		hc, q = uvarintAt(rec, q)
-		switch n := zigzag(hc); {
-		case q < 0 || n < 0:
-			return fmt.Errorf("record %d of %d is malformed", i, count)
-		case n == 0:
+		switch h := zigzag(hc); {
+		case q < 0 || h < 0:
+			return false, fmt.Errorf("record batch at offset %d: record %d of %d is malformed", c.base, i, count)
+		case h == 0:
 			hdr = span{chunk, int32(q), 0}
 		default:
 			// Headers are rare: validate them the slow way and keep
 			// the block, count included, for RecordBatch.Headers.
 			if hdr, q = headersAt(rec, q-varintLen(hc), chunk); q < 0 {
-				return fmt.Errorf("record %d of %d has malformed headers", i, count)
+				return false, fmt.Errorf("record batch at offset %d: record %d of %d has malformed headers", c.base, i, count)
 			}
 		}
 		if q != end {
-			return fmt.Errorf("record %d of %d is malformed", i, count)
+			return false, fmt.Errorf("record batch at offset %d: record %d of %d is malformed", c.base, i, count)
 		}
 		p = end
-		off := base + offDelta
-		if off < *next {
+		off := c.base + offDelta
+		if off < c.pos {
 			continue
 		}
-		ts := firstTS + tsDelta
-		if logAppend {
-			ts = maxTS
+		if off >= c.end {
+			return true, nil
+		}
+		ts := c.firstTS + tsDelta
+		if c.logAppend {
+			ts = c.maxTS
 		}
 		offs = append(offs, off)
 		tss = append(tss, ts)
@@ -230,11 +286,33 @@ func decodeBatch(batch []byte, out *RecordBatch, next *int64, abort aborted) err
 		vals = append(vals, val)
 		hdrs = append(hdrs, hdr)
 	}
-	out.Offsets, out.Timestamps, out.keys, out.vals, out.hdrs = offs, tss, keys, vals, hdrs
-	// The batch's last offset survives compaction even when its record
-	// does not (KAFKA-5443): move past the whole batch.
-	*next = max(*next, last+1)
-	return nil
+	c.i, c.at = i, p
+	if i >= count {
+		c.open = false
+	}
+	return false, nil
+}
+
+// decodePartition decodes all of rp's records at or after pos into one
+// RecordBatch and returns it with the next offset to fetch (see
+// walkPartition), as the fetcher does chunk by chunk. A malformed record
+// ends it with an error, the batch holding the records before it and next
+// the offset after them.
+func decodePartition(topic string, partition int32, rp *kmsg.FetchResponseTopicPartition, pos int64, iso Isolation) (*RecordBatch, int64, error) {
+	w, err := walkPartition(rp, pos, math.MaxInt64, iso)
+	if err != nil {
+		return nil, pos, err
+	}
+	out := &RecordBatch{Topic: topic, Partition: partition}
+	c := chunker{topic: topic, partition: partition, data: w.data, pos: pos, end: math.MaxInt64}
+	if _, err := c.fill(out, math.MaxInt); err != nil {
+		next := pos
+		if n := out.Len(); n > 0 {
+			next = out.Offsets[n-1] + 1
+		}
+		return out, next, err
+	}
+	return out, w.next, nil
 }
 
 // uvarintAt reads an unsigned varint at b[p:] and returns it with the

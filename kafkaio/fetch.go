@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -96,6 +97,13 @@ func newFetcher(r *Reader) *fetcher {
 		f.byID[p.partition] = p
 	}
 	slices.SortFunc(f.parts, func(a, b *fetchPart) int { return int(a.partition) - int(b.partition) })
+	if l := r.opts.Leaders; l != nil && l.topic == r.topic {
+		// The snapshot's metadata is milliseconds old: fetch at once. A
+		// partition it does not know fails the read as a refresh would.
+		if err := f.applyMeta(l.meta); err != nil {
+			f.needMeta = true
+		}
+	}
 	return f
 }
 
@@ -117,7 +125,7 @@ func (f *fetcher) loop() error {
 		}
 	}()
 	for {
-		if f.allDone() || (r.opts.MaxRecords > 0 && f.fetched >= r.opts.MaxRecords) {
+		if f.allDone() || f.budgetSpent() {
 			return nil
 		}
 		if r.ctx.Err() != nil {
@@ -130,26 +138,7 @@ func (f *fetcher) loop() error {
 			}
 		}
 
-		var wake time.Time
-		for leader, parts := range f.byLeader() {
-			if f.inflight[leader] {
-				continue
-			}
-			if at := f.retryAt[leader]; now.Before(at) {
-				wake = earliest(wake, at)
-				continue
-			}
-			req, sent := f.buildRequest(parts)
-			if req == nil {
-				continue
-			}
-			f.inflight[leader] = true
-			go f.send(leader, sent, req)
-		}
-		if f.needMeta {
-			wake = earliest(wake, f.metaAt)
-		}
-
+		wake := f.dispatch(now)
 		var wakeC <-chan time.Time
 		if !wake.IsZero() {
 			if timer == nil {
@@ -170,6 +159,41 @@ func (f *fetcher) loop() error {
 			return f.ctxResult()
 		}
 	}
+}
+
+// dispatch sends a fetch to every leader of unfinished partitions that has
+// none outstanding and is not backing off. It returns when the loop must
+// wake up for a backoff or a metadata refresh; zero when it need not.
+func (f *fetcher) dispatch(now time.Time) time.Time {
+	var wake time.Time
+	if f.budgetSpent() {
+		return wake
+	}
+	for leader, parts := range f.byLeader() {
+		if f.inflight[leader] {
+			continue
+		}
+		if at := f.retryAt[leader]; now.Before(at) {
+			wake = earliest(wake, at)
+			continue
+		}
+		req, sent := f.buildRequest(parts)
+		if req == nil {
+			continue
+		}
+		f.inflight[leader] = true
+		go f.send(leader, sent, req)
+	}
+	if f.needMeta {
+		wake = earliest(wake, f.metaAt)
+	}
+	return wake
+}
+
+// budgetSpent reports whether the records fetched cover the read's
+// record budget.
+func (f *fetcher) budgetSpent() bool {
+	return f.r.opts.MaxRecords > 0 && f.fetched >= f.r.opts.MaxRecords
 }
 
 // ctxResult is the loop's outcome once the read's context ended: a bounded
@@ -229,6 +253,12 @@ func (f *fetcher) refreshMeta() error {
 		f.metaAt = time.Now().Add(f.metaWait)
 		return nil
 	}
+	return f.applyMeta(m)
+}
+
+// applyMeta takes the partitions' leaders from m.
+func (f *fetcher) applyMeta(m topicMeta) error {
+	r := f.r
 	if f.haveMeta && m.id != f.topicID {
 		return errorf(adbc.StatusNotFound, "topic %q was deleted and recreated during the read", r.topic)
 	}
@@ -339,11 +369,15 @@ func (f *fetcher) handle(res fetchResult) error {
 		return nil
 	}
 
+	// Walk every partition's batch headers first: they tell where each
+	// fetch continues, so the next request goes out before a record is
+	// decoded, and the broker serves it while this response is decoded.
 	first := res.parts[0]
 	requested := make(map[int32]bool, len(res.parts))
 	for _, p := range res.parts {
 		requested[p.partition] = true
 	}
+	var jobs []decodeJob
 	progress := false
 	for i := range res.resp.Topics {
 		rt := &res.resp.Topics[i]
@@ -356,18 +390,13 @@ func (f *fetcher) handle(res fetchResult) error {
 			if p == nil || p.done || !requested[p.partition] {
 				continue
 			}
-			seg, moved, err := f.handlePartition(p, rp, p == first)
+			job, moved, err := f.walkPartition(p, rp, p == first)
 			if err != nil {
 				return err
 			}
-			if !moved {
-				continue
-			}
-			progress = true
-			select {
-			case r.segs <- seg:
-			case <-r.ctx.Done():
-				return f.ctxResult()
+			if moved {
+				progress = true
+				jobs = append(jobs, job)
 			}
 		}
 	}
@@ -378,44 +407,131 @@ func (f *fetcher) handle(res fetchResult) error {
 		f.backoff[res.leader] = nextBackoff(f.backoff[res.leader], stallBackoffMin, stallBackoffMax)
 		f.retryAt[res.leader] = time.Now().Add(f.backoff[res.leader])
 	}
+	if !f.allDone() {
+		f.dispatch(time.Now())
+	}
+	for _, job := range jobs {
+		if err := f.deliver(job); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// handlePartition processes one partition of a fetch response. It returns
-// the segment to queue and whether the partition's position moved. first
-// says the partition led its request, where the broker always returns at
-// least one whole batch if it has one (KIP-74): an empty answer there means
-// nothing exists from the position up to the high watermark.
-func (f *fetcher) handlePartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartition, first bool) (segment, bool, error) {
+// chunkRecords is the most records one segment holds: decoding a fetch
+// response chunk by chunk hands the caller its first records while the
+// rest are decoded.
+const chunkRecords = 8192
+
+// decodeJob is one partition's records from one response, walked but not
+// decoded: the decoder (nil for an answer that only moved the position,
+// or a legacy batch decoded whole) and the position after them.
+type decodeJob struct {
+	p       *fetchPart
+	c       *chunker
+	legacy  *RecordBatch
+	next    int64
+	settled int64 // records walkPartition counted into fetched
+}
+
+// deliver decodes job into segments and queues them for NextBatch. A
+// malformed record fails the read after the records before it.
+func (f *fetcher) deliver(job decodeJob) error {
+	r := f.r
+	push := func(seg segment) error {
+		select {
+		case r.segs <- seg:
+			return nil
+		case <-r.ctx.Done():
+			if seg.batch != nil {
+				seg.batch.Release()
+			}
+			return f.ctxResult()
+		}
+	}
+	if job.c == nil {
+		return push(segment{partition: job.p.partition, batch: job.legacy, next: job.next})
+	}
+	var decoded int64
+	for {
+		b := newRecordBatch(r.topic, job.p.partition, chunkRecords)
+		more, err := job.c.fill(b, chunkRecords)
+		decoded += int64(b.Len())
+		if err != nil {
+			if b.Len() > 0 {
+				if perr := push(segment{partition: job.p.partition, batch: b, next: b.Offsets[b.Len()-1] + 1}); perr != nil {
+					return perr
+				}
+			} else {
+				b.Release()
+			}
+			return errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d: %v", r.topic, job.p.partition, err)
+		}
+		next := job.next
+		if more {
+			next = b.Offsets[b.Len()-1] + 1
+		} else {
+			f.fetched += decoded - job.settled
+		}
+		if b.Len() == 0 {
+			b.Release()
+			b = nil
+		}
+		if err := push(segment{partition: job.p.partition, batch: b, next: next}); err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// walkPartition reads one partition's share of a fetch response and moves
+// its position. It returns the records to decode and whether the position
+// moved. first says the partition led its request, where the broker always
+// returns at least one whole batch if it has one (KIP-74): an empty answer
+// there means nothing exists from the position up to the high watermark.
+func (f *fetcher) walkPartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartition, first bool) (decodeJob, bool, error) {
 	r := f.r
 	if rp.ErrorCode != 0 {
-		return f.partitionError(p, rp)
+		seg, moved, err := f.partitionError(p, rp)
+		return decodeJob{p: p, next: seg.next}, moved, err
 	}
-	batch, next, err := decodePartition(r.topic, p.partition, rp, p.pos, r.opts.Isolation)
+	end := int64(math.MaxInt64)
+	if !r.opts.Follow {
+		end = p.end
+	}
+	job := decodeJob{p: p}
+	w, err := walkPartition(rp, p.pos, end, r.opts.Isolation)
 	if errors.Is(err, errOldMagic) {
-		batch, next, err = decodeLegacy(r.topic, p.partition, rp, p.pos, r.opts.Isolation)
+		var legacy *RecordBatch
+		if legacy, w.next, err = decodeLegacy(r.topic, p.partition, rp, p.pos, r.opts.Isolation); err == nil {
+			// The response may reach past the snapshot: drop what
+			// lies beyond End.
+			cut := legacy.Len()
+			for cut > 0 && legacy.Offsets[cut-1] >= end {
+				cut--
+			}
+			legacy.truncate(cut)
+			w.settled = int64(cut)
+			job.legacy = legacy
+		}
+	} else if err == nil && len(w.data) > 0 {
+		job.c = &chunker{topic: r.topic, partition: p.partition, data: w.data, pos: p.pos, end: end}
 	}
 	if err != nil {
-		return segment{}, false, errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d at offset %d: %v", r.topic, p.partition, p.pos, err)
+		return decodeJob{}, false, errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d at offset %d: %v", r.topic, p.partition, p.pos, err)
 	}
-	if !r.opts.Follow {
-		// The response may reach past the snapshot: drop what lies
-		// beyond End, and stop there.
-		cut := batch.Len()
-		for cut > 0 && batch.Offsets[cut-1] >= p.end {
-			cut--
-		}
-		batch.truncate(cut)
-		next = min(next, p.end)
-	}
+	next := min(w.next, end)
 	if next > p.pos {
 		p.pos, p.probe = next, false
 		p.done = !r.opts.Follow && next >= p.end
-		f.fetched += int64(batch.Len())
-		return segment{partition: p.partition, batch: batch, next: next}, true, nil
+		f.fetched += w.settled
+		job.next, job.settled = next, w.settled
+		return job, true, nil
 	}
 	if r.opts.Follow {
-		return segment{}, false, nil // the long poll found nothing new
+		return decodeJob{}, false, nil // the long poll found nothing new
 	}
 	if len(rp.RecordBatches) == 0 {
 		bound := rp.HighWatermark
@@ -428,17 +544,17 @@ func (f *fetcher) handlePartition(p *fetchPart, rp *kmsg.FetchResponseTopicParti
 				// range is a gap (records compacted or deleted
 				// with no batch left behind).
 				p.pos, p.done, p.probe = p.end, true, false
-				return segment{partition: p.partition, next: p.end}, true, nil
+				return decodeJob{p: p, next: p.end}, true, nil
 			}
 			p.probe = true
 		}
 		// Otherwise the leader is behind the snapshot (a new leader
 		// still catching up): ask again shortly.
-		return segment{}, false, nil
+		return decodeJob{}, false, nil
 	}
 	// Only a truncated batch: the response ran out of bytes.
 	p.probe = !first
-	return segment{}, false, nil
+	return decodeJob{}, false, nil
 }
 
 // partitionError handles a fetch error code for p.

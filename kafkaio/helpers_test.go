@@ -12,11 +12,16 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
-// newCluster starts an in-process kfake cluster, closed with the test.
+// newCluster starts an in-process kfake cluster, closed with the test. It
+// registers the test's leak check first (testenv.CheckLeaks), so that the
+// check runs once the test's clients are closed.
 func newCluster(t testing.TB, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatalf("starting kfake cluster: %v", err)
@@ -26,9 +31,11 @@ func newCluster(t testing.TB, opts ...kfake.Opt) *kfake.Cluster {
 }
 
 // newTestClient returns a client on c built through Config, closed with the
-// test. Records are partitioned by their Partition field.
+// test and leak-checked after. Records are partitioned by their Partition
+// field.
 func newTestClient(t testing.TB, c *kfake.Cluster, extra ...kgo.Opt) *kgo.Client {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	extra = append([]kgo.Opt{kgo.RecordPartitioner(kgo.ManualPartitioner())}, extra...)
 	cl, err := NewClient(Config{Brokers: c.ListenAddrs()}, extra...)
 	if err != nil {

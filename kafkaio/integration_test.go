@@ -20,6 +20,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // stackEnv returns the value of env var name, skipping the test when it is
@@ -52,9 +54,12 @@ func realTopic(t *testing.T, adm *Admin, partitions int32) string {
 	return name
 }
 
+// realClient returns a client on the real broker, closed with the test
+// and leak-checked after.
 func realClient(t *testing.T, extra ...kgo.Opt) *kgo.Client {
 	t.Helper()
 	brokers := stackEnv(t, "KAFARR_TEST_BROKERS")
+	testenv.CheckLeaks(t)
 	extra = append([]kgo.Opt{kgo.RecordPartitioner(kgo.ManualPartitioner())}, extra...)
 	cl, err := Connect(testCtx(t), Config{Brokers: []string{brokers}}, extra...)
 	if err != nil {
@@ -227,11 +232,25 @@ func TestIntegrationFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	// Produced from another goroutine, which must not call t.Fatal:
+	// its outcome is checked once the read is over.
+	produced := make(chan error, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		produceValues(t, cl, topic, 0, 0, 6)
+		recs := make([]*kgo.Record, 6)
+		for i := range recs {
+			recs[i] = &kgo.Record{Topic: topic, Partition: 0, Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(value(0, i))}
+		}
+		acked, err := Produce(context.Background(), cl, recs)
+		if err == nil && acked != 6 {
+			err = fmt.Errorf("acked %d of 6", acked)
+		}
+		produced <- err
 	}()
 	recs, err := readAll(t, r)
+	if perr := <-produced; perr != nil {
+		t.Fatalf("producing: %v", perr)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,6 +306,7 @@ func BenchmarkReaderReal(b *testing.B) {
 	if brokers == "" {
 		b.Skip("KAFARR_TEST_BROKERS not set")
 	}
+	testenv.CheckLeaks(b)
 	cl, err := Connect(testCtx(b), Config{Brokers: []string{brokers}}, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
 		b.Fatal(err)

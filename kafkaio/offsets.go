@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // PartitionRange is the slice [Start, End) of one partition's offsets that a
@@ -32,6 +34,10 @@ func (r PartitionRange) Empty() bool { return r.Start >= r.End }
 type Snapshot struct {
 	Topic  string
 	Ranges []PartitionRange
+	// Leaders is the partition leadership the snapshot saw, which spares
+	// a Reader of the ranges its first metadata request; nil when unknown
+	// (a snapshot rebuilt from offsets alone).
+	Leaders *Leaders
 }
 
 // Total returns the sum of End-Start over non-empty ranges: the progress
@@ -147,6 +153,9 @@ type SnapshotOptions struct {
 	// Group, when set, starts each partition at the group's committed
 	// offset; partitions without one fall back to Start.
 	Group string
+	// Filter, when set, keeps only the partitions it accepts (after
+	// Partitions is checked); the snapshot may then have no range.
+	Filter func(partition int32) bool
 }
 
 // Snapshot lists topic's partitions, snapshots their end offsets, and
@@ -154,6 +163,10 @@ type SnapshotOptions struct {
 // a committed offset deleted by retention restarts at the log start, one
 // past the end (possible under read_committed) at the end. A missing topic
 // is NotFound.
+//
+// It costs one metadata round trip, then one concurrent round of offset
+// lookups (end, log start, and the timestamp or group ones opts asks for):
+// planning sits on every query's critical path.
 func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions) (Snapshot, error) {
 	m, err := a.topicMeta(ctx, topic)
 	if err != nil {
@@ -172,36 +185,49 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 			}
 		}
 	}
-	// End offsets first: the log start can only move forward, so reading
-	// it second never yields a start behind what the end describes.
-	ends, err := a.EndOffsets(ctx, topic, opts.Isolation)
-	if err != nil {
-		return Snapshot{}, err
+	if opts.Filter != nil {
+		parts = slices.DeleteFunc(parts, func(p int32) bool { return !opts.Filter(p) })
 	}
-	logStarts, err := a.StartOffsets(ctx, topic)
-	if err != nil {
-		return Snapshot{}, err
+	s := Snapshot{Topic: topic, Ranges: make([]PartitionRange, 0, len(parts)), Leaders: m.leaders(topic)}
+	if len(parts) == 0 {
+		return s, nil
 	}
-	var starts map[int32]int64
-	switch opts.Start {
-	case StartEarliest:
-		starts = logStarts
-	case StartLatest:
-		starts = ends
-	case StartTimestamp:
-		if starts, err = a.OffsetsForTimestamp(ctx, topic, opts.Millis); err != nil {
-			return Snapshot{}, err
-		}
-	default:
+	if opts.Start > StartTimestamp {
 		return Snapshot{}, errorf(adbc.StatusInvalidArgument, "invalid snapshot start kind %d", opts.Start)
 	}
-	var committed map[int32]int64
+	// The lookups are independent: the log start and the end may be read
+	// in either order, since the clamp below keeps start <= end, and a
+	// start moved by retention meanwhile is what the read meets anyway.
+	var (
+		wg                               sync.WaitGroup
+		ends, logStarts, byTime, commits map[int32]int64
+		errs                             [4]error
+	)
+	lookup := func(i int, dst *map[int32]int64, fn func() (map[int32]int64, error)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			*dst, errs[i] = fn()
+		}()
+	}
+	lookup(0, &ends, func() (map[int32]int64, error) {
+		return a.listOffsets(ctx, topic, parts, offsetsLatest, opts.Isolation, "end offsets")
+	})
+	lookup(1, &logStarts, func() (map[int32]int64, error) {
+		return a.listOffsets(ctx, topic, parts, offsetsEarliest, ReadUncommitted, "start offsets")
+	})
+	if opts.Start == StartTimestamp {
+		lookup(2, &byTime, func() (map[int32]int64, error) { return a.OffsetsForTimestamp(ctx, topic, opts.Millis) })
+	}
 	if opts.Group != "" {
-		if committed, err = a.CommittedOffsets(ctx, opts.Group, topic); err != nil {
+		lookup(3, &commits, func() (map[int32]int64, error) { return a.CommittedOffsets(ctx, opts.Group, topic) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return Snapshot{}, err
 		}
 	}
-	s := Snapshot{Topic: topic, Ranges: make([]PartitionRange, 0, len(parts))}
 	for _, p := range parts {
 		end, ok := ends[p]
 		if !ok || end < 0 {
@@ -210,15 +236,67 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 			return Snapshot{}, errorf(adbc.StatusIO, "no end offset returned for partition %d of topic %q (got %d)", p, topic, end)
 		}
 		logStart := logStarts[p]
-		start, ok := committed[p]
+		start, ok := commits[p]
 		if !ok {
-			start = starts[p]
+			switch opts.Start {
+			case StartEarliest:
+				start = logStart
+			case StartLatest:
+				start = end
+			case StartTimestamp:
+				start = byTime[p]
+			}
 		}
 		start = max(start, logStart)
 		start = min(start, end)
 		s.Ranges = append(s.Ranges, PartitionRange{Partition: p, Start: start, End: end})
 	}
 	return s, nil
+}
+
+// ListOffsets timestamps with a special meaning.
+const (
+	offsetsLatest   = -1 // the high watermark, or the last stable offset
+	offsetsEarliest = -2 // the log start
+)
+
+// listOffsets asks the partitions' leaders for the offset at ts (a special
+// timestamp) in one ListOffsets request, which kgo splits by leader and
+// retries when leadership moved. Unlike kadm's listing it issues no
+// metadata request of its own: the caller has just made one.
+func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts int64, iso Isolation, what string) (map[int32]int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	req.IsolationLevel = int8(iso)
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rt.Partitions = make([]kmsg.ListOffsetsRequestTopicPartition, len(parts))
+	for i, p := range parts {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition, rp.Timestamp = p, ts
+		rt.Partitions[i] = rp
+	}
+	req.Topics = []kmsg.ListOffsetsRequestTopic{rt}
+	resp, err := req.RequestWith(ctx, a.cl)
+	if err != nil {
+		return nil, wrapErr(err, "listing %s of topic %q", what, topic)
+	}
+	out := make(map[int32]int64, len(parts))
+	for _, t := range resp.Topics {
+		if t.Topic != topic {
+			continue
+		}
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				if errors.Is(err, kerr.UnknownTopicOrPartition) {
+					return nil, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.Partition, topic)
+				}
+				return nil, wrapErr(err, "listing %s of topic %q partition %d", what, topic, p.Partition)
+			}
+			out[p.Partition] = p.Offset
+		}
+	}
+	return out, nil
 }
 
 // EndOffsets returns each partition's end offset: the high watermark under

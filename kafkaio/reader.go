@@ -54,6 +54,9 @@ type ReaderOptions struct {
 	// response; default DefaultFetchMaxPartitionBytes, scaled down when
 	// MaxRecords is small so that LIMIT 10 does not pull 32 MiB.
 	PartitionMaxBytes int32
+	// Leaders, from the Snapshot the ranges come from, spares the read
+	// its first metadata request; nil asks the cluster.
+	Leaders *Leaders
 	// SkipDeleted makes a read whose position was deleted under it
 	// (retention or DeleteRecords moved the log start past it) continue at
 	// the new log start. By default that is an InvalidState error, since
@@ -256,7 +259,9 @@ func (r *Reader) Next(ctx context.Context) ([]*kgo.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.Records(), nil
+	recs := b.Records()
+	b.Release()
+	return recs, nil
 }
 
 // finish records err as NextBatch's sticky result and stops fetching.

@@ -1,6 +1,8 @@
 package kafkaio
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -37,6 +39,35 @@ func (b *RecordBatch) bytes(s span) []byte {
 		return nil
 	}
 	return b.chunks[s.chunk][s.off : s.off+s.n : s.off+s.n]
+}
+
+// batchPool recycles the RecordBatches of fetched chunks, whose slices a
+// read fills at up to chunkRecords records each: a read that releases its
+// batches allocates none once warm, and touches no fresh memory.
+var batchPool = sync.Pool{New: func() any { return new(RecordBatch) }}
+
+// newRecordBatch returns an empty batch with room for n records, recycled
+// when one was released.
+func newRecordBatch(topic string, partition int32, n int) *RecordBatch {
+	b := batchPool.Get().(*RecordBatch)
+	b.Topic, b.Partition = topic, partition
+	b.Offsets = slices.Grow(b.Offsets[:0], n)
+	b.Timestamps = slices.Grow(b.Timestamps[:0], n)
+	b.keys = slices.Grow(b.keys[:0], n)
+	b.vals = slices.Grow(b.vals[:0], n)
+	b.hdrs = slices.Grow(b.hdrs[:0], n)
+	return b
+}
+
+// Release hands b back for reuse by later reads, once its caller is done
+// with it: b must not be used after. Keys, values and header values taken
+// from it stay valid (they alias the fetch response, not b). Releasing is
+// optional; an unreleased batch is garbage collected.
+func (b *RecordBatch) Release() {
+	clear(b.chunks) // let the fetch responses go
+	b.chunks = b.chunks[:0]
+	b.Topic = ""
+	batchPool.Put(b)
 }
 
 // Len returns the number of records in b.

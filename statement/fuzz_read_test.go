@@ -89,6 +89,7 @@ func FuzzReadMessage(f *testing.F) {
 	f.Add(true, append(append([]byte{}, good...), 0))
 
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	testenv.CheckLeaks(f, mem) // joins the check testenv.DevStack registered
 	db, err := driver.NewDriver(mem).NewDatabase(map[string]string{
 		"uri": "kafka://" + stack.Brokers(), "kafarr.schema_registry.url": stack.RegistryURL(),
 		"kafarr.read.timeout_ms": "20000",

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,16 +78,14 @@ func forStacks(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 // newEnv sets up a case. Cleanups run in reverse: connections close, then
-// the producer; last, the goroutine and memory checks, then (registered
-// before newEnv) the devstack.
+// the producer, then the devstack; last, the goroutine and memory checks
+// (testenv.CheckLeaks, registered by testenv.DevStack or testenv.Brokers
+// before anything else).
 func newEnv(t *testing.T, name, brokers, registry string, cluster *kfake.Cluster) *env {
 	t.Helper()
 	e := &env{t: t, name: name, cluster: cluster, brokers: brokers, registry: registry,
 		mem: memory.NewCheckedAllocator(memory.NewGoAllocator()), codecs: map[string]*goavro.Codec{}}
-	t.Cleanup(func() {
-		checkNoLeaks(t)
-		e.mem.AssertSize(t, 0)
-	})
+	testenv.CheckLeaks(t, e.mem)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1<<20))
 	if err != nil {
@@ -285,7 +282,7 @@ func (r result) col(name string) []any {
 func (e *env) query(cn adbc.Connection, sql string, opts map[string]string) result {
 	e.t.Helper()
 	res := e.run(cn, sql, opts)
-	checkNoLeaks(e.t)
+	testenv.WaitDriverIdle(e.t)
 	return res
 }
 
@@ -464,45 +461,6 @@ func wantStatus(t *testing.T, err error, code adbc.Status, parts ...string) {
 		if !strings.Contains(ae.Msg, p) {
 			t.Fatalf("error %q does not mention %q", ae.Msg, p)
 		}
-	}
-}
-
-// kafarrGoroutines returns the stacks of running goroutines that execute
-// kafarr code (outside tests and the devstack).
-func kafarrGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "github.com/kafarr/kafarr/") && !strings.Contains(g, "_test.") &&
-			!strings.Contains(g, "kafarr/internal/devstack") {
-			out = append(out, g)
-		}
-	}
-	return out
-}
-
-// checkNoLeaks fails t if kafarr goroutines are still running after a
-// settle time of up to 5 s (a fetch already sent is left to finish).
-func checkNoLeaks(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		gs := kafarrGoroutines()
-		if len(gs) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d kafarr goroutines still running:\n%s", len(gs), strings.Join(gs, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -74,7 +74,8 @@ func ingDevEnv(t *testing.T) *ingestEnv {
 func ingOpenEnv(t *testing.T, brokers, registry string, dev *devstack.Stack) *ingestEnv {
 	t.Helper()
 	e := &ingestEnv{brokers: brokers, registry: registry, dev: dev, mem: memory.NewCheckedAllocator(memory.NewGoAllocator())}
-	t.Cleanup(func() { e.mem.AssertSize(t, 0) })
+	// Checked with the goroutines once everything below is closed.
+	testenv.CheckLeaks(t, e.mem)
 	db, err := driver.NewDriver(e.mem).NewDatabase(map[string]string{
 		"uri": "kafka://" + brokers, "kafarr.schema_registry.url": registry,
 		"kafarr.read.timeout_ms": "20000",

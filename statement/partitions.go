@@ -67,7 +67,7 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 	if set.group != "" || set.follow {
 		return nil, parts, -1, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: ExecutePartitions does not support kafarr.consumer.group or kafarr.read.follow; use ExecuteQuery"}
 	}
-	p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil)
+	p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, false)
 	if err != nil {
 		return nil, parts, -1, err
 	}
@@ -138,7 +138,7 @@ func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr a
 		return nil, err
 	}
 	snap := kafkaio.Snapshot{Topic: d.Topic, Ranges: []kafkaio.PartitionRange{{Partition: d.Partition, Start: d.Start, End: d.End}}}
-	p, err := prepareRead(ctx, sess, store, d.SQL, q, &snap)
+	p, err := prepareRead(ctx, sess, store, d.SQL, q, &snap, true)
 	if err != nil {
 		return nil, err
 	}

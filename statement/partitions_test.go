@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // executePartitions runs ExecutePartitions for sql on cn.
@@ -37,7 +39,7 @@ func (e *env) readPartition(cn adbc.Connection, desc []byte) result {
 	}
 	res := drain(rdr)
 	rdr.Release()
-	checkNoLeaks(e.t)
+	testenv.WaitDriverIdle(e.t)
 	return res
 }
 

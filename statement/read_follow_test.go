@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // TestReadFollow checks kafarr.read.follow: a read that waits past the
@@ -146,7 +148,7 @@ func TestReadTimeout(t *testing.T) {
 			// The reader leaves a fetch already sent to finish on its
 			// own: its goroutine ends once the broker answers.
 			once.Do(func() { close(release) })
-			checkNoLeaks(t)
+			testenv.WaitDriverIdle(t)
 		} else {
 			str["kafarr.read.timeout_ms"] = "1"
 			res = e.query(cn, "SELECT _offset FROM "+q(topic), str)
@@ -193,7 +195,7 @@ func TestReadCancel(t *testing.T) {
 			t.Fatalf("read %d rows in 3 batches of 100", got)
 		}
 		rdr.Release()
-		checkNoLeaks(t)
+		testenv.WaitDriverIdle(t)
 		res := e.mustQuery(cn, "SELECT _offset FROM "+q(topic)+" LIMIT 2", map[string]string{"kafarr.value.format": "string", "kafarr.consumer.group": group})
 		wantRows(t, res, [][]any{{int64(300)}, {int64(301)}})
 		// Without a group nothing is committed anywhere: a new group

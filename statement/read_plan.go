@@ -64,9 +64,12 @@ type readPlan struct {
 
 // prepareRead plans q. It reads the topic's metadata, offsets and schemas;
 // under kafarr.read.schema=first it also starts reading to learn the
-// schema of the first message. The caller must close the plan's reader.
-func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *Query, fixed *kafkaio.Snapshot) (*readPlan, error) {
+// schema of the first message. With read set, the Kafka reader starts
+// fetching as soon as the offsets are known, while the registry answers.
+// The caller must close the plan's reader.
+func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *Query, fixed *kafkaio.Snapshot, read bool) (*readPlan, error) {
 	p := &readPlan{sess: sess, sql: sql, q: q, set: loadReadSettings(store), peekCtx: ctx}
+	p.stopOnNew = p.set.format == "avro" && p.set.schema.Kind == options.SchemaFirst
 	// Planning (metadata, offsets, schemas) is bounded too, since franz-go
 	// retries an unreachable cluster until its context ends: by the read
 	// timeout, but never less than one registry request may take. Peeking
@@ -78,16 +81,37 @@ func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql s
 	if err := p.checkShape(); err != nil {
 		return nil, err
 	}
+	// The registry lookups need only the topic's name: they run while
+	// the brokers answer, since a registry round trip costs as much as
+	// the whole offset planning.
+	lctx, stopLookups := context.WithCancel(ctx)
+	defer stopLookups()
+	values, keys := p.lookupValue(lctx), p.lookupKey(lctx)
+	abandon := func() {
+		// The brokers' error wins; the lookups end without being waited
+		// for (a registry that is down would take its whole timeout).
+		stopLookups()
+		values.wait()
+		keys.wait()
+	}
 	if fixed != nil {
 		p.snap = *fixed
 	} else if err := p.planOffsets(ctx); err != nil {
+		abandon()
 		return nil, err
 	}
-	if err := p.chooseValueSchema(ctx); err != nil {
+	if read && q.Limit != 0 {
+		if err := p.openReader(); err != nil {
+			abandon()
+			return nil, err
+		}
+	}
+	if err := p.chooseValueSchema(ctx, values.wait()); err != nil {
+		keys.wait()
 		p.close()
 		return nil, err
 	}
-	if err := p.chooseKey(ctx); err != nil {
+	if err := p.chooseKey(keys.wait()); err != nil {
 		p.close()
 		return nil, err
 	}
@@ -96,6 +120,45 @@ func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql s
 		return nil, err
 	}
 	return p, nil
+}
+
+// lookup is a registry answer being fetched in the background.
+type lookup struct {
+	done chan struct{}
+	res  lookupResult
+}
+
+// lookupResult is what a lookup found. subject is the subject looked up;
+// skip says no lookup was needed; peek says the first message must
+// decide the schema.
+type lookupResult struct {
+	subject string
+	info    kafkaio.SchemaInfo
+	skip    bool
+	peek    bool
+	err     error
+}
+
+// start runs fn in the background; wait returns its result.
+func start(fn func() lookupResult) *lookup {
+	l := &lookup{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		defer func() {
+			// A panic in a goroutine would escape guard and kill the
+			// host process.
+			if r := recover(); r != nil {
+				l.res = lookupResult{err: adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf("kafarr: internal error looking up a schema: %v", r)}}
+			}
+		}()
+		l.res = fn()
+	}()
+	return l
+}
+
+func (l *lookup) wait() lookupResult {
+	<-l.done
+	return l.res
 }
 
 // close stops the plan's Kafka reader, if one was opened.
@@ -137,26 +200,19 @@ func isPushdownColumn(name string) bool {
 // the pushed-down predicates and ORDER BY ... LIMIT.
 func (p *readPlan) planOffsets(ctx context.Context) error {
 	topic := p.q.Topic
-	parts, err := p.sess.Admin.Partitions(ctx, topic)
-	if err != nil {
-		return err
+	opts := kafkaio.SnapshotOptions{Isolation: p.set.isolation, Group: p.set.group}
+	if len(p.metaTerms) > 0 {
+		opts.Filter = func(part int32) bool { return metaMatches(p.metaTerms, "_partition", int64(part)) }
 	}
-	keep := parts[:0:0]
-	for _, part := range parts {
-		if metaMatches(p.metaTerms, "_partition", int64(part)) {
-			keep = append(keep, part)
-		}
-	}
-	opts := kafkaio.SnapshotOptions{Partitions: keep, Isolation: p.set.isolation, Group: p.set.group}
 	if p.set.startLate {
 		opts.Start = kafkaio.StartLatest
 	}
-	if len(keep) == 0 {
-		p.snap = kafkaio.Snapshot{Topic: topic}
-		return nil
-	}
+	var err error
 	if p.snap, err = p.sess.Admin.Snapshot(ctx, topic, opts); err != nil {
 		return err
+	}
+	if len(p.snap.Ranges) == 0 {
+		return nil
 	}
 	lo, hi := bounds(p.metaTerms, "_offset")
 	tsLo, tsHi := bounds(p.metaTerms, "_timestamp")
@@ -227,50 +283,62 @@ func windowed(s kafkaio.Snapshot, n int64, tail bool) kafkaio.Snapshot {
 	return out
 }
 
-// chooseValueSchema picks the reader schema per kafarr.read.schema and the
-// subject strategy. Under "first", and when the value subject has no
-// registered schema, it peeks at the first framed message.
-func (p *readPlan) chooseValueSchema(ctx context.Context) error {
-	if p.set.format != "avro" {
-		return nil
-	}
-	reg, err := p.sess.registry("reading Avro values")
-	if err != nil {
-		return err
-	}
-	spec := p.set.schema
-	var info kafkaio.SchemaInfo
-	switch spec.Kind {
-	case options.SchemaID:
-		// A lookup by id knows no subject: keep the one named (a
-		// partition descriptor pins both) for the result metadata.
-		p.subject = p.set.subject
-		info, err = reg.SchemaByID(ctx, spec.N)
-	case options.SchemaFirst:
-		p.stopOnNew = true
-		return p.peekSchema(ctx)
-	default:
-		subject, serr := p.valueSubject(ctx, reg)
-		if serr != nil {
-			return serr
+// lookupValue starts the registry half of choosing the value's reader
+// schema per kafarr.read.schema and the subject strategy.
+func (p *readPlan) lookupValue(ctx context.Context) *lookup {
+	return start(func() lookupResult {
+		if p.set.format != "avro" {
+			return lookupResult{skip: true}
 		}
-		p.subject = subject
-		if spec.Kind == options.SchemaVersion {
-			info, err = reg.SchemaByVersion(ctx, subject, spec.N)
-		} else {
-			info, err = reg.Latest(ctx, subject)
-			if statusOf(err) == adbc.StatusNotFound {
-				// Nothing registered under the subject (the producer
-				// used another naming strategy, say): read with the
-				// first message's schema, resolving the rest to it.
-				return p.peekSchema(ctx)
+		reg, err := p.sess.registry("reading Avro values")
+		if err != nil {
+			return lookupResult{err: err}
+		}
+		var res lookupResult
+		switch spec := p.set.schema; spec.Kind {
+		case options.SchemaID:
+			// A lookup by id knows no subject: keep the one named (a
+			// partition descriptor pins both) for the result metadata.
+			res.subject = p.set.subject
+			res.info, res.err = reg.SchemaByID(ctx, spec.N)
+		case options.SchemaFirst:
+			res.peek = true
+		default:
+			if res.subject, res.err = p.valueSubject(ctx, reg); res.err != nil {
+				return res
+			}
+			if spec.Kind == options.SchemaVersion {
+				res.info, res.err = reg.SchemaByVersion(ctx, res.subject, spec.N)
+			} else {
+				res.info, res.err = reg.Latest(ctx, res.subject)
+				if statusOf(res.err) == adbc.StatusNotFound {
+					// Nothing registered under the subject (the
+					// producer used another naming strategy, say):
+					// read with the first message's schema,
+					// resolving the rest to it.
+					res.peek, res.err = true, nil
+				}
 			}
 		}
+		return res
+	})
+}
+
+// chooseValueSchema settles the value's reader schema from the lookup's
+// result. Under "first", and when the value subject has no registered
+// schema, it peeks at the first framed message.
+func (p *readPlan) chooseValueSchema(ctx context.Context, res lookupResult) error {
+	switch {
+	case res.err != nil:
+		return res.err
+	case res.skip:
+		return nil
 	}
-	if err != nil {
-		return err
+	p.subject = res.subject
+	if res.peek {
+		return p.peekSchema(ctx)
 	}
-	return p.setReader(info)
+	return p.setReader(res.info)
 }
 
 func (p *readPlan) setReader(info kafkaio.SchemaInfo) error {
@@ -394,6 +462,7 @@ func (p *readPlan) openReader() error {
 		budget = 0
 	}
 	kr, err := kafkaio.NewPartitionReader(p.sess.Client, p.snap.Topic, p.snap.Ranges, kafkaio.ReaderOptions{
+		Leaders:    p.snap.Leaders,
 		Isolation:  p.set.isolation,
 		MaxRecords: budget,
 		Timeout:    p.set.timeout,
@@ -406,44 +475,52 @@ func (p *readPlan) openReader() error {
 	return nil
 }
 
+// lookupKey starts the registry lookup of the key subject, when _key is
+// built and kafarr.key.format may be Avro.
+func (p *readPlan) lookupKey(ctx context.Context) *lookup {
+	return start(func() lookupResult {
+		if !p.wantsColumn("_key") || p.set.keyFormat == "string" || p.set.keyFormat == "binary" {
+			return lookupResult{skip: true}
+		}
+		subject := p.set.keySubject
+		if subject == "" {
+			subject = p.q.Topic + "-key"
+		}
+		if p.sess.Registry == nil {
+			if p.set.keyFormat == "avro" {
+				_, err := p.sess.registry("kafarr.key.format=avro")
+				return lookupResult{err: err}
+			}
+			return lookupResult{skip: true}
+		}
+		info, err := p.sess.Registry.Latest(ctx, subject)
+		if statusOf(err) == adbc.StatusNotFound && p.set.keyFormat == "auto" {
+			return lookupResult{skip: true}
+		}
+		return lookupResult{subject: subject, info: info, err: err}
+	})
+}
+
 // chooseKey settles how _key is decoded, when it is built at all.
-func (p *readPlan) chooseKey(ctx context.Context) error {
+func (p *readPlan) chooseKey(res lookupResult) error {
 	p.keyMode, p.keyType = "binary", arrow.BinaryTypes.Binary
-	if !p.wantsColumn("_key") {
-		return nil
-	}
-	switch p.set.keyFormat {
-	case "string":
+	if p.wantsColumn("_key") && p.set.keyFormat == "string" {
 		p.keyMode, p.keyType = "string", arrow.BinaryTypes.String
 		return nil
-	case "binary":
+	}
+	switch {
+	case res.err != nil:
+		return res.err
+	case res.skip:
 		return nil
 	}
-	subject := p.set.keySubject
-	if subject == "" {
-		subject = p.q.Topic + "-key"
-	}
-	if p.sess.Registry == nil {
-		if p.set.keyFormat == "avro" {
-			_, err := p.sess.registry("kafarr.key.format=avro")
-			return err
-		}
-		return nil
-	}
-	info, err := p.sess.Registry.Latest(ctx, subject)
-	if err != nil {
-		if statusOf(err) == adbc.StatusNotFound && p.set.keyFormat == "auto" {
-			return nil
-		}
-		return err
-	}
-	ks, err := parseRegistered(info)
+	ks, err := parseRegistered(res.info)
 	if err != nil {
 		return err
 	}
 	cache, err := avroarrow.NewDecoderCache(ks, avroarrow.DecoderOptions{MapOptions: avroarrow.MapOptions{UnionMode: p.set.unionMode}})
 	if err != nil {
-		return adbc.Error{Code: adbc.StatusInvalidData, Msg: fmt.Sprintf("kafarr: key subject %q: %v", subject, err)}
+		return adbc.Error{Code: adbc.StatusInvalidData, Msg: fmt.Sprintf("kafarr: key subject %q: %v", res.subject, err)}
 	}
 	p.keyMode, p.keyCache = "avro", cache
 	p.keyType = keyArrowType(cache.Schema())

@@ -2,6 +2,7 @@ package statement
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -57,20 +58,45 @@ type scan struct {
 	limit   int64 // rows still to deliver; -1 unlimited
 	done    bool
 	read    int64 // records processed
+	// runs says records may go through addRun: no metadata predicates,
+	// no Avro key, and only metadata columns addRun fills in bulk.
+	runs bool
 }
 
 // extraCol is a built column beside the value columns.
 type extraCol struct {
-	name string
+	kind extraKind
 	col  *avroarrow.Column // nil for an Avro _key, which keyBB builds
+}
+
+// extraKind says what an extra column holds; a switch on it costs less per
+// row than one on the column's name.
+type extraKind uint8
+
+const (
+	extraTopic extraKind = iota
+	extraPartition
+	extraOffset
+	extraTimestamp
+	extraKey
+	extraHeaders
+	extraSchemaID
+	extraValue
+	extraError
+)
+
+var extraKinds = map[string]extraKind{
+	"_topic": extraTopic, "_partition": extraPartition, "_offset": extraOffset,
+	"_timestamp": extraTimestamp, "_key": extraKey, "_headers": extraHeaders,
+	"_schema_id": extraSchemaID, colValue: extraValue, colError: extraError,
 }
 
 // logEntry is one processed record: row is its row in the batch, or -1
 // when it gave no row (filtered on metadata, or skipped as undecodable).
 type logEntry struct {
 	partition int32
+	row       int32
 	offset    int64
-	row       int
 }
 
 // record is the scan's view of one Kafka record: a row of a fetched
@@ -126,8 +152,13 @@ func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, err
 	}
 	s.bb = bb
 	for _, f := range p.extra {
-		if f.Name == "_key" && p.keyMode == "avro" {
-			s.extra = append(s.extra, extraCol{name: f.Name})
+		kind, ok := extraKinds[f.Name]
+		if !ok {
+			s.release()
+			return nil, adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf("kafarr: unknown metadata column %q", f.Name)}
+		}
+		if kind == extraKey && p.keyMode == "avro" {
+			s.extra = append(s.extra, extraCol{kind: kind})
 			continue
 		}
 		c, err := bb.AddColumn(f)
@@ -135,7 +166,7 @@ func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, err
 			s.release()
 			return nil, err
 		}
-		s.extra = append(s.extra, extraCol{name: f.Name, col: c})
+		s.extra = append(s.extra, extraCol{kind: kind, col: c})
 	}
 	if p.keyMode == "avro" && p.wantsColumn("_key") {
 		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.keyCache.Schema()); err != nil {
@@ -145,6 +176,14 @@ func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, err
 	}
 	for _, r := range p.snap.Ranges {
 		s.pos[r.Partition] = r.Start
+	}
+	s.runs = p.cache != nil && len(p.metaTerms) == 0 && s.keyBB == nil
+	for _, e := range s.extra {
+		switch e.kind {
+		case extraPartition, extraOffset, extraTimestamp, extraTopic, extraKey, extraSchemaID, extraError:
+		default:
+			s.runs = false
+		}
 	}
 	if err := p.openReader(); err != nil {
 		s.release()
@@ -194,13 +233,21 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 	if s.limit >= 0 && len(p.rowTerms) == 0 && int64(batchRows) > s.limit {
 		batchRows = int(s.limit)
 	}
-	s.bb.Reserve(min(batchRows, 1<<16))
+	rows := s.reserveRows(batchRows)
+	s.bb.Reserve(rows)
+	if cap(s.log) < rows {
+		s.log = make([]logEntry, 0, rows)
+	}
 	for s.bb.Len() < batchRows && !s.done {
 		if s.limit == 0 {
 			s.stop()
 			break
 		}
 		if !s.hasPending() {
+			if s.cur != nil {
+				s.cur.Release()
+				s.cur = nil
+			}
 			b, err := p.kr.NextBatch(s.ctx)
 			if errors.Is(err, io.EOF) {
 				s.done = true
@@ -214,6 +261,13 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 		if len(s.peeked) > 0 {
 			s.rec = recordOf(s.peeked[0])
 		} else {
+			if s.runs {
+				if n := s.addRun(s.cur, s.at, min(batchRows-s.bb.Len(), s.cur.Len()-s.at)); n > 0 {
+					s.at += n
+					s.read += int64(n)
+					continue
+				}
+			}
 			s.viewBatchRecord(s.at)
 		}
 		stop, err := s.add(&s.rec)
@@ -234,11 +288,27 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 	return s.finishBatch()
 }
 
+// reserveRows is how many rows to reserve for the next batch: the batch
+// size, up to 64 Ki rows, but no more than the records the read may still
+// see (the snapshot's offsets left, an upper bound), so that reading a
+// handful of records does not allocate and zero a whole batch.
+func (s *scan) reserveRows(batchRows int) int {
+	n := min(batchRows, 1<<16)
+	if s.p.set.follow {
+		return min(n, 1<<12)
+	}
+	left := s.p.snap.Total() - s.read
+	return int(max(min(int64(n), left), 1))
+}
+
 // stop ends the read where it is: the records not processed stay
 // unconsumed.
 func (s *scan) stop() {
 	s.done = true
 	s.markLeftPending()
+	if s.cur != nil {
+		s.cur.Release()
+	}
 	s.peeked, s.cur, s.at = nil, nil, 0
 }
 
@@ -272,7 +342,7 @@ func (s *scan) markLeftAt(partition int32, offset int64) {
 func (s *scan) add(rec *record) (stop bool, err error) {
 	p := s.p
 	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, rec.Partition, rec.Offset, rec.Timestamp) {
-		s.log = append(s.log, logEntry{rec.Partition, rec.Offset, -1})
+		s.log = append(s.log, logEntry{partition: rec.Partition, row: -1, offset: rec.Offset})
 		return false, nil
 	}
 	mark := s.bb.Mark()
@@ -301,7 +371,7 @@ func (s *scan) add(rec *record) (stop bool, err error) {
 				s.keyBB.Rollback(keyMark)
 				s.keyOK = s.keyOK[:keyMark]
 			}
-			s.log = append(s.log, logEntry{rec.Partition, rec.Offset, -1})
+			s.log = append(s.log, logEntry{partition: rec.Partition, row: -1, offset: rec.Offset})
 			return false, nil
 		case "null":
 			s.bb.AppendNullRow()
@@ -321,8 +391,74 @@ func (s *scan) add(rec *record) (stop bool, err error) {
 		s.runPart = rec.Partition
 	}
 	s.runRows++
-	s.log = append(s.log, logEntry{rec.Partition, rec.Offset, mark})
+	s.log = append(s.log, logEntry{partition: rec.Partition, row: int32(mark), offset: rec.Offset})
 	return false, nil
+}
+
+// addRun appends rows for up to max records of b from index at, as add
+// would, and returns how many it took. It stops before a record that
+// needs add's care (a null or unframed value, a schema id other than the
+// last one, a value that does not decode), so that add handles it per
+// kafarr.read.on_error. Taking runs of records lets the metadata columns
+// be filled in bulk and keeps the per-record loop down to the decoding.
+func (s *scan) addRun(b *kafkaio.RecordBatch, at, max int) int {
+	p, dec, id := s.p, s.lastDec, s.lastID
+	if dec == nil || (p.stopOnNew && id != p.firstID) {
+		return 0
+	}
+	first := s.bb.Len()
+	i, end := at, at+max
+	for ; i < end; i++ {
+		v := b.Value(i)
+		if len(v) < avroarrow.FrameHeaderSize || v[0] != 0 || int32(binary.BigEndian.Uint32(v[1:])) != id {
+			break // null, unframed, or another schema: add decides
+		}
+		if dec.Decode(v[avroarrow.FrameHeaderSize:], s.bb) != nil {
+			break // nothing appended: add redoes it and reports
+		}
+	}
+	n := i - at
+	if n == 0 {
+		return 0
+	}
+	for _, e := range s.extra {
+		c := e.col
+		switch e.kind {
+		case extraPartition:
+			c.AppendInt32Fill(b.Partition, n)
+		case extraOffset:
+			c.AppendInt64s(b.Offsets[at:i])
+		case extraTimestamp:
+			c.AppendInt64s(b.Timestamps[at:i])
+		case extraSchemaID:
+			c.AppendInt32Fill(id, n)
+		case extraTopic:
+			for range n {
+				c.AppendString(b.Topic)
+			}
+		case extraKey:
+			for k := at; k < i; k++ {
+				if key := b.Key(k); key == nil {
+					c.AppendNull()
+				} else {
+					s.appendChecked(c, key)
+				}
+			}
+		case extraError:
+			for range n {
+				c.AppendNull()
+			}
+		}
+	}
+	if b.Partition != s.runPart {
+		s.flushRows()
+		s.runPart = b.Partition
+	}
+	s.runRows += int64(n)
+	for k := range n {
+		s.log = append(s.log, logEntry{partition: b.Partition, row: int32(first + k), offset: b.Offsets[at+k]})
+	}
+	return n
 }
 
 // errSchemaChanged is the cause addValue returns to stop a "first" read.
@@ -407,40 +543,40 @@ func (s *scan) appendExtra(rec *record, id int32, cause string) {
 		if c == nil {
 			continue
 		}
-		switch e.name {
-		case "_topic":
+		switch e.kind {
+		case extraTopic:
 			c.AppendString(rec.Topic)
-		case "_partition":
+		case extraPartition:
 			c.AppendInt32(rec.Partition)
-		case "_offset":
+		case extraOffset:
 			c.AppendInt64(rec.Offset)
-		case "_timestamp":
+		case extraTimestamp:
 			c.AppendInt64(rec.Timestamp)
-		case "_key":
+		case extraKey:
 			if rec.Key == nil {
 				c.AppendNull()
 			} else {
 				s.appendChecked(c, rec.Key)
 			}
-		case "_headers":
+		case extraHeaders:
 			for _, h := range rec.headers() {
 				c.MapKeys().AppendString(h.Key)
 				c.MapValues().AppendBytes(h.Value)
 			}
 			c.AppendMap()
-		case "_schema_id":
+		case extraSchemaID:
 			if id < 0 {
 				c.AppendNull()
 			} else {
 				c.AppendInt32(id)
 			}
-		case colValue:
+		case extraValue:
 			if rec.Value == nil {
 				c.AppendNull()
 			} else {
 				s.appendChecked(c, rec.Value)
 			}
-		case colError:
+		case extraError:
 			if cause == "" {
 				c.AppendNull()
 			} else {
@@ -532,7 +668,7 @@ func (s *scan) consumeThroughRow(cut int) {
 	last := -1
 	if cut >= 0 {
 		for i, e := range s.log {
-			if e.row == cut {
+			if int(e.row) == cut {
 				last = i
 				break
 			}
@@ -548,7 +684,13 @@ func (s *scan) consumeThroughRow(cut int) {
 
 // consume marks the first k logged records consumed.
 func (s *scan) consume(k int) {
-	for _, e := range s.log[:k] {
+	log := s.log[:k]
+	for i, e := range log {
+		// Offsets rise within a run of one partition's records: only
+		// a run's last record moves the position.
+		if i+1 < len(log) && log[i+1].partition == e.partition {
+			continue
+		}
 		s.pos[e.partition] = e.offset + 1
 	}
 	s.log = s.log[:0]

@@ -135,7 +135,7 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 		empty, _ := array.NewRecordReader(arrow.NewSchema(nil, nil), nil)
 		return empty, 0, nil
 	case *Query:
-		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil)
+		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, true)
 		if err != nil {
 			return nil, -1, err
 		}
@@ -165,7 +165,7 @@ func (s *Statement) ExecuteSchema(ctx context.Context) (sc *arrow.Schema, err er
 		defer rec.Release()
 		return rec.Schema(), nil
 	case *Query:
-		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil)
+		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, false)
 		if err != nil {
 			return nil, err
 		}

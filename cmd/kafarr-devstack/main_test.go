@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // The test binary doubles as the command: with this variable set, TestMain
@@ -17,12 +19,15 @@ import (
 // process lifecycle (ready line, signals, exit code) without a go build.
 const runMainEnv = "KAFARR_DEVSTACK_RUN_MAIN"
 
+// TestMain runs main when runMainEnv is 1; otherwise it runs the tests and
+// fails the package if a driver goroutine or a franz-go client outlives
+// them (testenv.VerifyMain).
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	testenv.VerifyMain(m)
 }
 
 var readyLine = regexp.MustCompile(`^kafarr-devstack: kafka=(127\.0\.0\.1:\d+) registry=(http://127\.0\.0\.1:\d+)$`)

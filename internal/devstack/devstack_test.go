@@ -1,4 +1,4 @@
-package devstack
+package devstack_test
 
 import (
 	"context"
@@ -11,10 +11,14 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 func TestStartServesKafkaAndRegistry(t *testing.T) {
-	s, err := Start("127.0.0.1:0", "127.0.0.1:0")
+	testenv.CheckLeaks(t)
+	s, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -89,6 +93,7 @@ func TestStartServesKafkaAndRegistry(t *testing.T) {
 }
 
 func TestStartAddresses(t *testing.T) {
+	testenv.CheckLeaks(t)
 	tests := []struct {
 		name      string
 		kafka     string
@@ -107,11 +112,11 @@ func TestStartAddresses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Start(tt.kafka, tt.registry)
+			s, err := devstack.Start(tt.kafka, tt.registry)
 			if tt.wantErr != "" {
 				if err == nil {
 					s.Close()
-					t.Fatalf("Start(%q, %q) succeeded, want error containing %q", tt.kafka, tt.registry, tt.wantErr)
+					t.Fatalf("devstack.Start(%q, %q) succeeded, want error containing %q", tt.kafka, tt.registry, tt.wantErr)
 				}
 				if !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Start error = %q, want it to contain %q", err, tt.wantErr)
@@ -120,7 +125,7 @@ func TestStartAddresses(t *testing.T) {
 			}
 			if err != nil {
 				// 127.0.0.2 needs the whole 127/8 routed to lo, as on Linux.
-				t.Fatalf("Start(%q, %q): %v", tt.kafka, tt.registry, err)
+				t.Fatalf("devstack.Start(%q, %q): %v", tt.kafka, tt.registry, err)
 			}
 			defer s.Close()
 			if !strings.HasPrefix(s.Brokers(), tt.wantKafka) {
@@ -131,6 +136,7 @@ func TestStartAddresses(t *testing.T) {
 }
 
 func TestStartPortInUse(t *testing.T) {
+	testenv.CheckLeaks(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +145,7 @@ func TestStartPortInUse(t *testing.T) {
 	busyAddr := busy.Addr().String()
 
 	t.Run("registry", func(t *testing.T) {
-		s, err := Start("127.0.0.1:0", busyAddr)
+		s, err := devstack.Start("127.0.0.1:0", busyAddr)
 		if err == nil {
 			s.Close()
 			t.Fatal("Start succeeded on a registry port in use")
@@ -159,7 +165,7 @@ func TestStartPortInUse(t *testing.T) {
 		regAddr := probe.Addr().String()
 		probe.Close()
 
-		s, err := Start(busyAddr, regAddr)
+		s, err := devstack.Start(busyAddr, regAddr)
 		if err == nil {
 			s.Close()
 			t.Fatal("Start succeeded on a kafka port in use")

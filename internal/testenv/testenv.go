@@ -10,6 +10,10 @@
 //
 // Tests that only need some broker use DevStack, an in-process kfake cluster
 // and srfake registry, which always works.
+//
+// Brokers, Registry and DevStack also register CheckLeaks for their test,
+// so every test that talks to a stack through them fails if it leaves a
+// driver goroutine, a franz-go client or Arrow memory behind (leaks.go).
 package testenv
 
 import (
@@ -37,16 +41,17 @@ const (
 const skipMsg = "real stack not running; use make test"
 
 // Brokers returns the real test broker's bootstrap address from
-// KAFARR_TEST_BROKERS. When it is unset the test is skipped, or fails if
-// KAFARR_REQUIRE_STACK=1.
+// KAFARR_TEST_BROKERS and registers CheckLeaks for tb. When it is unset the
+// test is skipped, or fails if KAFARR_REQUIRE_STACK=1.
 func Brokers(tb testing.TB) string {
 	tb.Helper()
 	return lookup(tb, EnvBrokers)
 }
 
 // Registry returns the real test registry's base URL from
-// KAFARR_TEST_REGISTRY (for the Apicurio stack, it ends in /apis/ccompat/v7).
-// When it is unset the test is skipped, or fails if KAFARR_REQUIRE_STACK=1.
+// KAFARR_TEST_REGISTRY (for the Apicurio stack, it ends in /apis/ccompat/v7)
+// and registers CheckLeaks for tb. When it is unset the test is skipped, or
+// fails if KAFARR_REQUIRE_STACK=1.
 func Registry(tb testing.TB) string {
 	tb.Helper()
 	return lookup(tb, EnvRegistry)
@@ -55,6 +60,7 @@ func Registry(tb testing.TB) string {
 func lookup(tb testing.TB, name string) string {
 	tb.Helper()
 	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+		CheckLeaks(tb)
 		return v
 	}
 	if os.Getenv(EnvRequireStack) == "1" {
@@ -67,9 +73,11 @@ func lookup(tb testing.TB, name string) string {
 
 // DevStack starts an in-process kfake cluster and srfake registry on free
 // loopback ports and closes them when the test ends. Each call gets its own
-// stack, so tests using it share no state.
+// stack, so tests using it share no state. It registers CheckLeaks for tb
+// first, so the check runs after the test's other cleanups.
 func DevStack(tb testing.TB) *devstack.Stack {
 	tb.Helper()
+	CheckLeaks(tb)
 	s, err := devstack.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("testenv: starting the in-process stack: %v", err)

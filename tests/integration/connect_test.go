@@ -8,6 +8,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // testTimeout bounds each test's calls to the broker and registry, so a hung
@@ -25,9 +27,10 @@ func testContext(t *testing.T) context.Context {
 }
 
 // newKafkaClient returns a franz-go client seeded with brokers, closed when
-// the test ends.
+// the test ends and leak-checked after (testenv.CheckLeaks).
 func newKafkaClient(t *testing.T, brokers string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers)}, opts...)...)
 	if err != nil {
 		t.Fatalf("kafka client for %s: %v", brokers, err)

@@ -29,6 +29,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/kafarr/kafarr/driver"
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // faultSlack is how far past kafarr.read.timeout_ms a failing read may
@@ -36,9 +37,10 @@ import (
 const faultSlack = 5 * time.Second
 
 // faultOpen opens a connection to brokers with string values and the
-// given extra options.
+// given extra options, closed when the test ends and leak-checked after.
 func faultOpen(t *testing.T, mem memory.Allocator, brokers string, opts map[string]string) adbc.Connection {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	all := map[string]string{"uri": "kafka://" + brokers, "kafarr.value.format": "string", "kafarr.read.timeout_ms": "2000"}
 	for k, v := range opts {
 		all[k] = v
@@ -109,8 +111,11 @@ func faultProduce(t *testing.T, cl *kgo.Client, topic string, partitions []int32
 	}
 }
 
+// faultClient returns a producer with manual partitioning and its admin
+// client, closed when the test ends and leak-checked after.
 func faultClient(t *testing.T, brokers string) (*kgo.Client, *kadm.Client) {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +126,10 @@ func faultClient(t *testing.T, brokers string) (*kgo.Client, *kadm.Client) {
 
 // faultCluster starts a one-broker kfake cluster with topic seeded with
 // the given partitions, closed when the test ends, and returns its address.
+// It registers the test's leak check first, to run after every close.
 func faultCluster(t *testing.T, partitions int32, topic string) (*kfake.Cluster, string) {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +215,7 @@ func TestFaultBrokerHangsMidRead(t *testing.T) {
 // kafarr.read.timeout_ms, and without a deadline the failure takes about
 // 27 s, kgo's retries; see docs/reliability.md.)
 func TestFaultClusterGone(t *testing.T) {
+	testenv.CheckLeaks(t)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "gone"))
 	if err != nil {
 		t.Fatal(err)
@@ -301,6 +309,7 @@ func TestFaultPartitionsAdded(t *testing.T) {
 // connection that saw the subject's latest before; a connection with
 // nothing cached fails at once with IO naming the registry.
 func TestFaultRegistryDown(t *testing.T) {
+	testenv.CheckLeaks(t)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		t.Fatal(err)

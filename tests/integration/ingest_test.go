@@ -238,9 +238,10 @@ func ingCompareNative(t *testing.T, row int, got, want map[string]any) {
 	}
 }
 
-// ingOpen opens a driver connection.
+// ingOpen opens a driver connection; the caller closes it.
 func ingOpen(t *testing.T, mem memory.Allocator, brokers, registry string) adbc.Connection {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	db, err := driver.NewDriver(mem).NewDatabase(map[string]string{"uri": "kafka://" + brokers, "kafarr.schema_registry.url": registry})
 	if err != nil {
 		t.Fatal(err)

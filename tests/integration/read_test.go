@@ -73,6 +73,7 @@ func readProduceTicks(tb testing.TB, ctx context.Context, brokers, registry, top
 // readOpen opens a connection through a driver instance of its own.
 func readOpen(tb testing.TB, mem memory.Allocator, brokers, registry string, opts map[string]string) adbc.Connection {
 	tb.Helper()
+	testenv.CheckLeaks(tb)
 	all := map[string]string{"uri": "kafka://" + brokers, "kafarr.schema_registry.url": registry}
 	for k, v := range opts {
 		all[k] = v

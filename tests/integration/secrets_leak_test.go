@@ -29,6 +29,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr/srfake"
 
 	"github.com/kafarr/kafarr/driver"
+	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/options"
 )
 
@@ -57,8 +58,11 @@ type leakWorld struct {
 	caFile    string // PEM of the https registry's certificate
 }
 
+// newLeakWorld starts the world, closed when the test ends; it registers
+// the test's leak check first, to run after every close.
 func newLeakWorld(t *testing.T) leakWorld {
 	t.Helper()
+	testenv.CheckLeaks(t)
 	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(),
 		kfake.Superuser("PLAIN", leakBrokerUser, leakBrokerPass))
 	if err != nil {

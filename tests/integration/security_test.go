@@ -26,11 +26,12 @@ import (
 )
 
 // secEnv returns the secured-stack variable name, skipping the test when it
-// is unset, or failing it under KAFARR_REQUIRE_STACK=1 (as testenv does for
-// the plaintext stack).
+// is unset, or failing it under KAFARR_REQUIRE_STACK=1, and registers the
+// test's leak check (as testenv does for the plaintext stack).
 func secEnv(t *testing.T, name string) string {
 	t.Helper()
 	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+		testenv.CheckLeaks(t)
 		return v
 	}
 	if os.Getenv(testenv.EnvRequireStack) == "1" {

@@ -8,9 +8,16 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
+// TestMain fails the package if a franz-go client of waitReady outlives
+// its tests.
+func TestMain(m *testing.M) { testenv.VerifyMain(m) }
+
 func TestWaitReady(t *testing.T) {
+	testenv.CheckLeaks(t)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.ClusterID("wait-test"))
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +36,7 @@ func TestWaitReady(t *testing.T) {
 }
 
 func TestWaitReadyGivesUp(t *testing.T) {
+	testenv.CheckLeaks(t)
 	// A port that was free a moment ago: nothing answers there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
