@@ -22,6 +22,7 @@ min and max; the results go to --out as JSON for bench/report.py.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -58,6 +59,13 @@ def summary(secs: list[float], rows: int) -> dict:
     }
 
 
+def settle() -> None:
+    """Collects Python's garbage before a timed run, so that one tool's
+    garbage (a million dicts after a confluent-kafka read) is not collected
+    on another tool's clock."""
+    gc.collect()
+
+
 class Bench:
     def __init__(self, brokers: str, registry: str, plain: str, reps: int, confluent_max_reps: dict[int, int]):
         self.brokers, self.registry, self.plain, self.reps = brokers, registry, plain, reps
@@ -87,6 +95,7 @@ class Bench:
 
     def ingest_kafarr(self, topic: str, table: pa.Table) -> float:
         with self.conn.cursor() as cur:
+            settle()
             t0 = time.perf_counter()
             got = cur.adbc_ingest(topic, table, mode="append")
             dt = time.perf_counter() - t0
@@ -94,6 +103,7 @@ class Bench:
         return dt
 
     def ingest_confluent(self, topic: str, workload: str, rows: list[dict]) -> float:
+        settle()
         t0 = time.perf_counter()
         ser = AvroSerializer(self.sr, workloads.schema_json(workload), conf={"auto.register.schemas": False, "use.latest.version": True})
         prod = Producer({"bootstrap.servers": self.brokers, "acks": "all", "linger.ms": 5,
@@ -121,6 +131,7 @@ class Bench:
 
     def read_kafarr(self, topic: str, n: int, into: str) -> float:
         q = f"SELECT * FROM {topic}"
+        settle()
         t0 = time.perf_counter()
         if into == "pyarrow":
             with self.conn.cursor() as cur:
@@ -138,6 +149,7 @@ class Bench:
         return dt
 
     def read_confluent(self, topic: str, n: int) -> float:
+        settle()
         t0 = time.perf_counter()
         de = AvroDeserializer(self.sr)
         c = Consumer({"bootstrap.servers": self.brokers, "group.id": f"bench-{topic}", "enable.auto.commit": False,

@@ -52,7 +52,7 @@ type ReaderOptions struct {
 	MaxBytes int32
 	// PartitionMaxBytes bounds one partition's share of a fetch
 	// response; default DefaultFetchMaxPartitionBytes, scaled down when
-	// MaxRecords is small so that LIMIT 10 does not pull 32 MiB.
+	// MaxRecords is small so that LIMIT 10 does not pull 4 MiB.
 	PartitionMaxBytes int32
 	// Leaders, from the Snapshot the ranges come from, spares the read
 	// its first metadata request; nil asks the cluster.

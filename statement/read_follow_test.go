@@ -109,7 +109,7 @@ func TestReadTimeout(t *testing.T) {
 		topic := e.topic(1, nil)
 		n, size := 200, 64
 		if !e.kfake() {
-			// 48 MiB: more than one fetch can carry (32 MiB per
+			// 48 MiB: more than one fetch can carry (4 MiB per
 			// partition), and far more than 1 ms can move. A small
 			// topic can arrive whole within 1 ms, and a read that
 			// reached its end in time rightly succeeds.
