@@ -42,8 +42,13 @@ func (p *bufferPool) Allocate(size int) []byte {
 	return p.parent.Allocate(size)
 }
 
+// Reallocate moves b to a buffer of size, from the pool when it has one,
+// and pools b: growing goes through the pool too.
 func (p *bufferPool) Reallocate(size int, b []byte) []byte {
-	return p.parent.Reallocate(size, b)
+	nb := p.Allocate(size)
+	copy(nb, b)
+	p.Free(b)
+	return nb
 }
 
 func (p *bufferPool) Free(b []byte) {

@@ -49,7 +49,9 @@ func (cb *colBuf) reserve(mem memory.Allocator, need int) {
 		return
 	}
 	newCap := max(need, 2*len(cb.b), 64)
-	if need > 64 && cb.hint > newCap {
+	if cb.hint > newCap {
+		// The first growth after a take: the size of the last batch's
+		// buffer, which the pool may hold free.
 		newCap = cb.hint
 	}
 	cb.hint = 0

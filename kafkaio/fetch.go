@@ -151,6 +151,12 @@ func (f *fetcher) loop() error {
 		select {
 		case res := <-f.results:
 			delete(f.inflight, res.leader)
+			if r.ctx.Err() != nil {
+				// The deadline passed while the response was on its
+				// way: select picks at random among ready cases, and
+				// a response arriving late must not finish the read.
+				return f.ctxResult()
+			}
 			if err := f.handle(res); err != nil {
 				return err
 			}
@@ -439,6 +445,14 @@ type decodeJob struct {
 func (f *fetcher) deliver(job decodeJob) error {
 	r := f.r
 	push := func(seg segment) error {
+		if r.ctx.Err() != nil {
+			// Past the deadline (or closed): stop, whether or not the
+			// caller has room.
+			if seg.batch != nil {
+				seg.batch.Release()
+			}
+			return f.ctxResult()
+		}
 		select {
 		case r.segs <- seg:
 			return nil
