@@ -42,7 +42,9 @@ def tables(d: dict) -> str:
     out = []
     out.append(
         f"Run of {d['reps']} repetitions per figure (confluent-kafka at 1,000,000 rows: "
-        f"{d['confluent_reps_1m']}), median with min – max, in {d['wall_s'] / 60:.1f} min. "
+        f"{d['confluent_reps_1m']}), after {d.get('stack_warmup', 0)} untimed reads to warm the stack and "
+        f"{d.get('warmup', 0)} untimed warm-up reads per tool, "
+        f"median with min – max, in {d['wall_s'] / 60:.1f} min. "
         f"Machine: {v['cpu']}, {v['cores']} cores, {v['mem_gib']} GiB; load average "
         f"{v['loadavg_start'][0]:.1f} at the start, {v['loadavg_end'][0]:.1f} at the end (the machine is shared). "
         f"Python {v['python']}, {v['go']}, pyarrow {v['pyarrow']}, pandas {v['pandas']}, Polars {v['polars']}, "

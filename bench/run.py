@@ -67,8 +67,8 @@ def settle() -> None:
 
 
 class Bench:
-    def __init__(self, brokers: str, registry: str, plain: str, reps: int, confluent_max_reps: dict[int, int]):
-        self.brokers, self.registry, self.plain, self.reps = brokers, registry, plain, reps
+    def __init__(self, brokers: str, registry: str, plain: str, reps: int, confluent_max_reps: dict[int, int], warmup: int = 2):
+        self.brokers, self.registry, self.plain, self.reps, self.warmup = brokers, registry, plain, reps, warmup
         self.confluent_max_reps = confluent_max_reps
         self.uri = f"kafka://{brokers}?schema_registry.url={urllib.parse.quote(registry, safe='')}"
         self.conn = adbc_kafarr.dbapi.connect(self.uri)
@@ -187,6 +187,16 @@ class Bench:
         read_topic = self.topic("read", workload, n)
         self.ingest_kafarr(read_topic, table)
 
+        # Warm-up, untimed: the JVMs of the broker and the registry
+        # compile their fetch and lookup paths on first use, and a stack
+        # started just before the run would charge that to whichever tool
+        # reads first.
+        for _ in range(self.warmup):
+            for into in ("pyarrow", "pandas", "polars"):
+                self.read_kafarr(read_topic, n, into)
+        if self.warmup and n <= 100_000:
+            self.read_confluent(read_topic, n)
+
         reads = {"kafarr_pyarrow": [], "kafarr_pandas": [], "kafarr_polars": [], "confluent_pandas": []}
         for i in range(self.reps):
             for into in ("pyarrow", "pandas", "polars"):
@@ -210,6 +220,17 @@ class Bench:
             res["ingest"][k] = summary(v, n)
             print(f"   ingest {k:16s} {res['ingest'][k]['median_ms']:9.1f} ms", file=sys.stderr, flush=True)
         return res
+
+    def warm_stack(self, reads: int) -> None:
+        """Reads a 100,000-tick topic, untimed, until the JVMs of a freshly
+        started broker and registry have compiled their fetch, offset and
+        schema lookup paths (the first reads of a new stack are up to twice
+        as slow), and the driver's buffer pools are warm."""
+        print(f"== warm-up: {reads} reads", file=sys.stderr, flush=True)
+        topic = self.topic("warmup", "tick", 100_000)
+        self.ingest_kafarr(topic, workloads.tick_table(100_000))
+        for i in range(reads):
+            self.read_kafarr(topic, 100_000, ("pyarrow", "pandas", "polars")[i % 3])
 
     def rss(self, n: int) -> dict:
         print(f"== rss {n:,}", file=sys.stderr, flush=True)
@@ -267,14 +288,18 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--confluent-reps-1m", type=int, default=1, help="confluent-kafka repetitions at 1,000,000 rows")
     ap.add_argument("--rss-sizes", default="500000,5000000")
+    ap.add_argument("--stack-warmup", type=int, default=40, help="untimed reads of a 100,000-tick topic before anything is measured")
+    ap.add_argument("--warmup", type=int, default=2, help="untimed kafarr reads per tool before each workload and size (and one confluent-kafka read up to 100,000 rows)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     if not a.brokers or not a.registry:
         sys.exit("bench: set KAFARR_TEST_BROKERS and KAFARR_TEST_REGISTRY (tests/stack/stack.sh up) or pass --brokers/--registry")
-    b = Bench(a.brokers, a.registry, a.plain, a.reps, {1_000_000: a.confluent_reps_1m})
-    out = {"versions": versions(), "reps": a.reps, "confluent_reps_1m": a.confluent_reps_1m, "results": [], "rss": []}
+    b = Bench(a.brokers, a.registry, a.plain, a.reps, {1_000_000: a.confluent_reps_1m}, a.warmup)
+    out = {"versions": versions(), "reps": a.reps, "warmup": a.warmup, "stack_warmup": a.stack_warmup, "confluent_reps_1m": a.confluent_reps_1m, "results": [], "rss": []}
     t0 = time.time()
     try:
+        if a.stack_warmup:
+            b.warm_stack(a.stack_warmup)
         for w in (w for w in a.workloads.split(",") if w):
             for n in (int(s) for s in a.sizes.split(",") if s):
                 out["results"].append(b.run(w, n))
