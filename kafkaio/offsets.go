@@ -303,23 +303,21 @@ func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts
 // ReadUncommitted, the last stable offset (ListOffsets with isolation level
 // 1) under ReadCommitted.
 func (a *Admin) EndOffsets(ctx context.Context, topic string, iso Isolation) (map[int32]int64, error) {
-	var (
-		l   kadm.ListedOffsets
-		err error
-	)
-	if iso == ReadCommitted {
-		l, err = a.adm.ListCommittedOffsets(ctx, topic)
-	} else {
-		l, err = a.adm.ListEndOffsets(ctx, topic)
+	m, err := a.topicMeta(ctx, topic)
+	if err != nil {
+		return nil, err
 	}
-	return listedFor(l, err, topic, "end offsets")
+	return a.listOffsets(ctx, topic, m.sortedPartitions(), offsetsLatest, iso, "end offsets")
 }
 
 // StartOffsets returns each partition's log start offset (the earliest
 // offset still stored).
 func (a *Admin) StartOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
-	l, err := a.adm.ListStartOffsets(ctx, topic)
-	return listedFor(l, err, topic, "start offsets")
+	m, err := a.topicMeta(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	return a.listOffsets(ctx, topic, m.sortedPartitions(), offsetsEarliest, ReadUncommitted, "start offsets")
 }
 
 // OffsetsForTimestamp returns, per partition, the first offset whose record
