@@ -2,8 +2,6 @@ package driver_test
 
 import (
 	"context"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,18 +14,9 @@ import (
 	"github.com/kafarr/kafarr/internal/testenv"
 )
 
-// registryConns counts the goroutines of open HTTP client connections
-// (each keep-alive connection runs a read and a write loop).
-func registryConns() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "net/http.(*persistConn).readLoop(")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
+// registryConns counts the open HTTP client connections (each keep-alive
+// connection runs one read loop).
+func registryConns() int { return testenv.CountGoroutines("net/http.(*persistConn).readLoop(") }
 
 // Closing a connection closes its registry client's keep-alive
 // connections too; they would otherwise linger for the transport's idle

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math"
 	"slices"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -139,10 +138,8 @@ func walkPartition(rp *kmsg.FetchResponseTopicPartition, pos, end int64, iso Iso
 // of bounded length, resuming inside a batch where the last one ended, so
 // that the first records reach the caller while the rest are decoded.
 type chunker struct {
-	topic     string
-	partition int32
-	data      [][]byte // batches not started yet
-	pos, end  int64    // records delivered: offsets in [pos, end)
+	data     [][]byte // batches not started yet
+	pos, end int64    // records delivered: offsets in [pos, end)
 
 	// The batch being decoded; open is false between batches.
 	open         bool
@@ -291,28 +288,6 @@ func (c *chunker) decode(out *RecordBatch, n int) (stop bool, err error) {
 		c.open = false
 	}
 	return false, nil
-}
-
-// decodePartition decodes all of rp's records at or after pos into one
-// RecordBatch and returns it with the next offset to fetch (see
-// walkPartition), as the fetcher does chunk by chunk. A malformed record
-// ends it with an error, the batch holding the records before it and next
-// the offset after them.
-func decodePartition(topic string, partition int32, rp *kmsg.FetchResponseTopicPartition, pos int64, iso Isolation) (*RecordBatch, int64, error) {
-	w, err := walkPartition(rp, pos, math.MaxInt64, iso)
-	if err != nil {
-		return nil, pos, err
-	}
-	out := &RecordBatch{Topic: topic, Partition: partition}
-	c := chunker{topic: topic, partition: partition, data: w.data, pos: pos, end: math.MaxInt64}
-	if _, err := c.fill(out, math.MaxInt); err != nil {
-		next := pos
-		if n := out.Len(); n > 0 {
-			next = out.Offsets[n-1] + 1
-		}
-		return out, next, err
-	}
-	return out, w.next, nil
 }
 
 // uvarintAt reads an unsigned varint at b[p:] and returns it with the

@@ -3,6 +3,7 @@ package kafkaio
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -381,4 +382,27 @@ func BenchmarkDecodePartition(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*50_000), "ns/record")
+}
+
+// decodePartition decodes all of rp's records at or after pos into one
+// RecordBatch and returns it with the next offset to fetch (see
+// walkPartition): what the fetcher does chunk by chunk, in one piece for
+// the tests. A malformed record
+// ends it with an error, the batch holding the records before it and next
+// the offset after them.
+func decodePartition(topic string, partition int32, rp *kmsg.FetchResponseTopicPartition, pos int64, iso Isolation) (*RecordBatch, int64, error) {
+	w, err := walkPartition(rp, pos, math.MaxInt64, iso)
+	if err != nil {
+		return nil, pos, err
+	}
+	out := &RecordBatch{Topic: topic, Partition: partition}
+	c := chunker{data: w.data, pos: pos, end: math.MaxInt64}
+	if _, err := c.fill(out, math.MaxInt); err != nil {
+		next := pos
+		if n := out.Len(); n > 0 {
+			next = out.Offsets[n-1] + 1
+		}
+		return out, next, err
+	}
+	return out, w.next, nil
 }

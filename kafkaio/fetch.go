@@ -531,7 +531,7 @@ func (f *fetcher) walkPartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartiti
 			job.legacy = legacy
 		}
 	} else if err == nil && len(w.data) > 0 {
-		job.c = &chunker{topic: r.topic, partition: p.partition, data: w.data, pos: p.pos, end: end}
+		job.c = &chunker{data: w.data, pos: p.pos, end: end}
 	}
 	if err != nil {
 		return decodeJob{}, false, errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d at offset %d: %v", r.topic, p.partition, p.pos, err)

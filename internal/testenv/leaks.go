@@ -112,6 +112,19 @@ func parseGoroutines(dump string) []goroutine {
 	return out
 }
 
+// CountGoroutines returns how many running goroutines have frame in their
+// stack, for checks on goroutines the leak check does not attribute (a
+// net/http keep-alive connection carries no kafarr frame).
+func CountGoroutines(frame string) int {
+	n := 0
+	for _, g := range allGoroutines() {
+		if strings.Contains(g.stack, frame) {
+			n++
+		}
+	}
+	return n
+}
+
 // DriverGoroutines returns the stacks of running goroutines that execute
 // kafarr code or were started by it, outside test code, the in-process
 // stack (internal/devstack) and this package. While a connection is open
