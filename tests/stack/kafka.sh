@@ -132,9 +132,16 @@ source "$STACK_SRC/secure.sh"
 
 # new_cluster_id prints a random KRaft cluster id: 16 random bytes in
 # unpadded URL-safe base64, the form StorageTool random-uuid prints, without
-# paying for a JVM start.
+# paying for a JVM start. Like Kafka's Uuid.randomUuid it never starts with
+# "-", which StorageTool's argument parser would take for an option (1 id
+# in 64 did, and formatting failed).
 new_cluster_id() {
-	head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+	local id
+	while :; do
+		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+		[[ $id == -* ]] || break
+	done
+	printf '%s' "$id"
 }
 
 java_common() {
