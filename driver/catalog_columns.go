@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
 )
@@ -122,7 +123,7 @@ func (c *Connection) planStar(ctx context.Context, topic string, opts map[string
 			return nil, err
 		}
 	}
-	if err := st.SetSqlQuery("SELECT * FROM " + quoteIdent(topic)); err != nil {
+	if err := st.SetSqlQuery("SELECT * FROM " + sqlparse.QuoteIdent(topic)); err != nil {
 		return nil, err
 	}
 	sc, err := st.ExecuteSchema(ctx)

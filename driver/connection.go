@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
@@ -98,7 +99,7 @@ func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *stri
 	}
 	st := statement.New(c.sess)
 	defer st.Close()
-	if err := st.SetSqlQuery(fmt.Sprintf("SELECT * FROM %s", quoteIdent(tableName))); err != nil {
+	if err := st.SetSqlQuery(fmt.Sprintf("SELECT * FROM %s", sqlparse.QuoteIdent(tableName))); err != nil {
 		return nil, err
 	}
 	return st.ExecuteSchema(ctx)
@@ -174,18 +175,6 @@ func setFixedName(key, value, name, what string) error {
 	}
 	return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
 		"kafarr: option %s: no %s %q; a Kafka cluster is one catalog %q with one database schema %q", key, what, value, CatalogName, DBSchemaName)}
-}
-
-// quoteIdent quotes a topic name for SQL.
-func quoteIdent(name string) string {
-	out := []byte{'"'}
-	for i := 0; i < len(name); i++ {
-		if name[i] == '"' {
-			out = append(out, '"')
-		}
-		out = append(out, name[i])
-	}
-	return string(append(out, '"'))
 }
 
 // registryClient makes the schema registry client, or nil without a URL.

@@ -1,5 +1,5 @@
-// Package statement implements kafarr's adbc.Statement: parsing the SQL subset
-// kafarr understands, planning a query into a bounded read of Kafka
-// partitions, executing it as a stream of Arrow record batches, and bulk
-// ingest (Bind + ExecuteUpdate), which is a produce.
+// Package statement implements kafarr's adbc.Statement: planning a query,
+// parsed by internal/sqlparse, into a bounded read of Kafka partitions,
+// executing it as a stream of Arrow record batches, and bulk ingest (Bind +
+// ExecuteUpdate), which is a produce.
 package statement

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/apache/arrow-adbc/go/adbc"
+
+	"github.com/kafarr/kafarr/internal/sqlparse"
 )
 
 // Predicates on _partition, _offset and _timestamp are pushed down into the
@@ -19,12 +21,12 @@ const (
 // checkMetaTerm checks the literal types of a pushdown term: integers for
 // _partition and _offset; TIMESTAMP, DATE or integer milliseconds for
 // _timestamp.
-func checkMetaTerm(t Term, sql string) error {
+func checkMetaTerm(t sqlparse.Term, sql string) error {
 	col := t.Column.Path[0]
 	for _, v := range t.Values {
-		ok := v.Kind == LitInt
+		ok := v.Kind == sqlparse.LitInt
 		if col == "_timestamp" {
-			ok = ok || v.Kind == LitTimestamp || v.Kind == LitDate
+			ok = ok || v.Kind == sqlparse.LitTimestamp || v.Kind == sqlparse.LitDate
 		}
 		if !ok {
 			want := "an integer"
@@ -32,54 +34,54 @@ func checkMetaTerm(t Term, sql string) error {
 				want = "a TIMESTAMP '...' literal or integer milliseconds since the epoch"
 			}
 			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-				"kafarr: %s is compared with a %s%s; it takes %s", col, v.Kind, at(sql, v.Pos), want)}
+				"kafarr: %s is compared with a %s%s; it takes %s", col, v.Kind, sqlparse.At(sql, v.Pos), want)}
 		}
 	}
 	return nil
 }
 
 // metaValue is a pushdown literal as int64: milliseconds for timestamps.
-func metaValue(l Literal) int64 {
-	if l.Kind == LitTimestamp || l.Kind == LitDate {
+func metaValue(l sqlparse.Literal) int64 {
+	if l.Kind == sqlparse.LitTimestamp || l.Kind == sqlparse.LitDate {
 		return l.Time.UnixMilli()
 	}
 	return l.Int
 }
 
 // metaMatch evaluates one pushdown term on a value of its column.
-func metaMatch(t Term, v int64) bool {
+func metaMatch(t sqlparse.Term, v int64) bool {
 	switch t.Op {
-	case OpEq:
+	case sqlparse.OpEq:
 		return v == metaValue(t.Values[0])
-	case OpNe:
+	case sqlparse.OpNe:
 		return v != metaValue(t.Values[0])
-	case OpLt:
+	case sqlparse.OpLt:
 		return v < metaValue(t.Values[0])
-	case OpLe:
+	case sqlparse.OpLe:
 		return v <= metaValue(t.Values[0])
-	case OpGt:
+	case sqlparse.OpGt:
 		return v > metaValue(t.Values[0])
-	case OpGe:
+	case sqlparse.OpGe:
 		return v >= metaValue(t.Values[0])
-	case OpBetween:
+	case sqlparse.OpBetween:
 		return v >= metaValue(t.Values[0]) && v <= metaValue(t.Values[1])
-	case OpIn:
+	case sqlparse.OpIn:
 		for _, l := range t.Values {
 			if v == metaValue(l) {
 				return true
 			}
 		}
 		return false
-	case OpIsNull:
+	case sqlparse.OpIsNull:
 		return false // metadata columns are never null
-	case OpIsNotNull:
+	case sqlparse.OpIsNotNull:
 		return true
 	}
 	return false
 }
 
 // metaMatches reports whether v passes every term on column col.
-func metaMatches(terms []Term, col string, v int64) bool {
+func metaMatches(terms []sqlparse.Term, col string, v int64) bool {
 	for _, t := range terms {
 		if t.Column.Path[0] == col && !metaMatch(t, v) {
 			return false
@@ -89,7 +91,7 @@ func metaMatches(terms []Term, col string, v int64) bool {
 }
 
 // recordMatches checks a record's partition, offset and timestamp (ms).
-func recordMatches(terms []Term, partition int32, offset, millis int64) bool {
+func recordMatches(terms []sqlparse.Term, partition int32, offset, millis int64) bool {
 	for _, t := range terms {
 		var v int64
 		switch t.Column.Path[0] {
@@ -109,7 +111,7 @@ func recordMatches(terms []Term, partition int32, offset, millis int64) bool {
 
 // bounds returns the half-open range [lo, hi) of values of col that every
 // term on it admits; minBound and maxBound when unbounded.
-func bounds(terms []Term, col string) (lo, hi int64) {
+func bounds(terms []sqlparse.Term, col string) (lo, hi int64) {
 	lo, hi = minBound, maxBound
 	lower := func(v int64) { lo = max(lo, v) }
 	upper := func(v int64) { // v is exclusive
@@ -126,29 +128,29 @@ func bounds(terms []Term, col string) (lo, hi int64) {
 			continue
 		}
 		switch t.Op {
-		case OpEq:
+		case sqlparse.OpEq:
 			v := metaValue(t.Values[0])
 			lower(v)
 			upper(incl(v))
-		case OpLt:
+		case sqlparse.OpLt:
 			upper(metaValue(t.Values[0]))
-		case OpLe:
+		case sqlparse.OpLe:
 			upper(incl(metaValue(t.Values[0])))
-		case OpGt:
+		case sqlparse.OpGt:
 			lower(incl(metaValue(t.Values[0])))
-		case OpGe:
+		case sqlparse.OpGe:
 			lower(metaValue(t.Values[0]))
-		case OpBetween:
+		case sqlparse.OpBetween:
 			lower(metaValue(t.Values[0]))
 			upper(incl(metaValue(t.Values[1])))
-		case OpIn:
+		case sqlparse.OpIn:
 			mn, mx := int64(maxBound), int64(minBound)
 			for _, l := range t.Values {
 				mn, mx = min(mn, metaValue(l)), max(mx, metaValue(l))
 			}
 			lower(mn)
 			upper(incl(mx))
-		case OpIsNull:
+		case sqlparse.OpIsNull:
 			lower(0)
 			upper(0)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -45,7 +46,7 @@ var partitionOptions = []string{
 // and are not supported here.
 func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, parts adbc.Partitions, n int64, err error) {
 	defer guard(&err)
-	if cq, ok := s.parsed.(*ConstantQuery); ok {
+	if cq, ok := s.parsed.(*sqlparse.ConstantQuery); ok {
 		// One partition that evaluates the constants wherever it is read.
 		rec, err := constantRecord(s.sess.Alloc, cq)
 		if err != nil {
@@ -56,7 +57,7 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 		parts.PartitionIDs, parts.NumPartitions = [][]byte{b}, 1
 		return rec.Schema(), parts, 1, nil
 	}
-	q, ok := s.parsed.(*Query)
+	q, ok := s.parsed.(*sqlparse.Query)
 	if !ok {
 		return nil, parts, -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: ExecutePartitions needs a SELECT ... FROM topic query"}
 	}
@@ -108,11 +109,11 @@ func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr a
 	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version != descriptorVersion || d.SQL == "" {
 		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: ReadPartition: not a kafarr partition descriptor (from ExecutePartitions of a compatible kafarr version)"}
 	}
-	parsed, err := Parse(d.SQL)
+	parsed, err := sqlparse.Parse(d.SQL)
 	if err != nil {
 		return nil, err
 	}
-	if cq, ok := parsed.(*ConstantQuery); ok {
+	if cq, ok := parsed.(*sqlparse.ConstantQuery); ok {
 		rec, err := constantRecord(sess.Alloc, cq)
 		if err != nil {
 			return nil, err
@@ -120,7 +121,7 @@ func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr a
 		defer rec.Release()
 		return array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	}
-	q, ok := parsed.(*Query)
+	q, ok := parsed.(*sqlparse.Query)
 	if !ok || q.Topic != d.Topic {
 		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: ReadPartition: the descriptor's query does not read its topic"}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 )
 
@@ -75,7 +76,7 @@ func columnNames(fields []arrow.Field, extra []string) string {
 
 // resolvePath finds a column path in the built schema: the first element
 // names a top-level column, the rest walk struct children.
-func resolvePath(built *arrow.Schema, ref ColumnRef, sql string) (outCol, error) {
+func resolvePath(built *arrow.Schema, ref sqlparse.ColumnRef, sql string) (outCol, error) {
 	idx := built.FieldIndices(ref.Path[0])
 	if len(idx) == 0 {
 		return outCol{}, unknownColumn(ref, sql, built.Fields())
@@ -87,13 +88,13 @@ func resolvePath(built *arrow.Schema, ref ColumnRef, sql string) (outCol, error)
 		if !ok {
 			return outCol{}, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 				"kafarr: column %s%s: %q is not a record (it is %s), so it has no field %q",
-				ref, at(sql, ref.Pos), f.Name, f.Type, name)}
+				ref, sqlparse.At(sql, ref.Pos), f.Name, f.Type, name)}
 		}
 		i, ok := st.FieldIdx(name)
 		if !ok {
 			return outCol{}, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 				"kafarr: column %s%s: record %q has no field %q (it has %s)",
-				ref, at(sql, ref.Pos), f.Name, name, columnNames(st.Fields(), nil))}
+				ref, sqlparse.At(sql, ref.Pos), f.Name, name, columnNames(st.Fields(), nil))}
 		}
 		f = st.Field(i)
 		oc.path = append(oc.path, i)
@@ -102,19 +103,10 @@ func resolvePath(built *arrow.Schema, ref ColumnRef, sql string) (outCol, error)
 	return oc, nil
 }
 
-func unknownColumn(ref ColumnRef, sql string, fields []arrow.Field) error {
+func unknownColumn(ref sqlparse.ColumnRef, sql string, fields []arrow.Field) error {
 	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 		"kafarr: unknown column %q%s; the columns are %s, and the metadata columns %s",
-		ref.String(), at(sql, ref.Pos), columnNames(fields, nil), strings.Join(options.MetadataColumnNames, ", "))}
-}
-
-// at renders " (line L, column C)" for a position in the SQL text.
-func at(sql string, pos int) string {
-	if sql == "" {
-		return ""
-	}
-	l, c := LineCol(sql, pos)
-	return fmt.Sprintf(" (line %d, column %d)", l, c)
+		ref.String(), sqlparse.At(sql, ref.Pos), columnNames(fields, nil), strings.Join(options.MetadataColumnNames, ", "))}
 }
 
 // planColumns settles the value fields to decode, the metadata columns to
@@ -188,7 +180,7 @@ func (p *readPlan) planColumns() error {
 			}
 			p.out = append(p.out, oc)
 		}
-		if p.set.onError == "null" && !slices.ContainsFunc(p.q.Columns, func(c ColumnRef) bool { return c.String() == colError }) {
+		if p.set.onError == "null" && !slices.ContainsFunc(p.q.Columns, func(c sqlparse.ColumnRef) bool { return c.String() == colError }) {
 			i := p.built.NumFields() - 1
 			p.out = append(p.out, outCol{name: colError, index: i, field: p.built.Field(i)})
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -22,7 +23,7 @@ import (
 type readPlan struct {
 	sess *Session
 	sql  string
-	q    *Query
+	q    *sqlparse.Query
 	set  readSettings
 
 	snap kafkaio.Snapshot
@@ -51,8 +52,8 @@ type readPlan struct {
 	// outSchema is the result's schema, with the result metadata.
 	outSchema *arrow.Schema
 
-	metaTerms []Term      // on _partition/_offset/_timestamp, checked before decoding
-	rowTerms  []boundTerm // on built columns, checked on each batch
+	metaTerms []sqlparse.Term // on _partition/_offset/_timestamp, checked before decoding
+	rowTerms  []boundTerm     // on built columns, checked on each batch
 
 	// Records read while peeking for the first schema, to be decoded first.
 	peeked []*kgo.Record
@@ -67,7 +68,7 @@ type readPlan struct {
 // schema of the first message. With read set, the Kafka reader starts
 // fetching as soon as the offsets are known, while the registry answers.
 // The caller must close the plan's reader.
-func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *Query, fixed *kafkaio.Snapshot, read bool) (*readPlan, error) {
+func prepareRead(ctx context.Context, sess *Session, store *options.Store, sql string, q *sqlparse.Query, fixed *kafkaio.Snapshot, read bool) (*readPlan, error) {
 	p := &readPlan{sess: sess, sql: sql, q: q, set: loadReadSettings(store), peekCtx: ctx}
 	p.stopOnNew = p.set.format == "avro" && p.set.schema.Kind == options.SchemaFirst
 	// Planning (metadata, offsets, schemas) is bounded too, since franz-go
@@ -175,7 +176,7 @@ func (p *readPlan) checkShape() error {
 		if c != "_offset" && c != "_timestamp" && c != "_partition" {
 			return adbc.Error{Code: adbc.StatusNotImplemented, Msg: fmt.Sprintf(
 				"kafarr: ORDER BY %s%s is not supported: kafarr orders by _offset, _timestamp or _partition; sort by other columns in DuckDB or pandas over the Arrow result",
-				c, at(p.sql, o.Column.Pos))}
+				c, sqlparse.At(p.sql, o.Column.Pos))}
 		}
 		if p.set.follow {
 			return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: ORDER BY cannot be combined with kafarr.read.follow=true, which has no end to sort up to"}
@@ -259,8 +260,8 @@ func (p *readPlan) planOffsets(ctx context.Context) error {
 }
 
 // rowTermsOf returns the WHERE terms that are not pushed down.
-func (p *readPlan) rowTermsOf() []Term {
-	var out []Term
+func (p *readPlan) rowTermsOf() []sqlparse.Term {
+	var out []sqlparse.Term
 	for _, t := range p.q.Where {
 		if !(len(t.Column.Path) == 1 && isPushdownColumn(t.Column.Path[0])) {
 			out = append(out, t)

@@ -11,13 +11,15 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/kafarr/kafarr/internal/sqlparse"
 )
 
 // boundTerm is a WHERE term bound to a built column: cmp compares the value
 // at a row with the term's literal (-1, 0, 1), after the row is known not
 // to be null; in checks IN lists.
 type boundTerm struct {
-	term  Term
+	term  sqlparse.Term
 	col   outCol
 	cmps  []func(a arrow.Array, i int) int // one per literal
 	nulls bool                             // IS [NOT] NULL: no comparison
@@ -25,18 +27,18 @@ type boundTerm struct {
 
 // bindTerm binds t to a built column, checking that its literals suit the
 // column's type.
-func bindTerm(built *arrow.Schema, t Term, sql string) (boundTerm, error) {
+func bindTerm(built *arrow.Schema, t sqlparse.Term, sql string) (boundTerm, error) {
 	col, err := resolvePath(built, t.Column, sql)
 	if err != nil {
 		return boundTerm{}, err
 	}
 	bt := boundTerm{term: t, col: col}
-	if t.Op == OpIsNull || t.Op == OpIsNotNull {
+	if t.Op == sqlparse.OpIsNull || t.Op == sqlparse.OpIsNotNull {
 		bt.nulls = true
 		return bt, nil
 	}
 	for _, lit := range t.Values {
-		if lit.Kind == LitNull {
+		if lit.Kind == sqlparse.LitNull {
 			// SQL: a comparison with NULL is never true.
 			bt.cmps = append(bt.cmps, nil)
 			continue
@@ -44,7 +46,7 @@ func bindTerm(built *arrow.Schema, t Term, sql string) (boundTerm, error) {
 		cmp, err := comparator(col.field.Type, lit)
 		if err != nil {
 			return boundTerm{}, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-				"kafarr: cannot compare column %s (%s) with %s%s: %v", t.Column, col.field.Type, lit, at(sql, lit.Pos), err)}
+				"kafarr: cannot compare column %s (%s) with %s%s: %v", t.Column, col.field.Type, lit, sqlparse.At(sql, lit.Pos), err)}
 		}
 		bt.cmps = append(bt.cmps, cmp)
 	}
@@ -55,9 +57,9 @@ func bindTerm(built *arrow.Schema, t Term, sql string) (boundTerm, error) {
 // term is bound to and null tells whether the row's value is null.
 func (b *boundTerm) eval(arr arrow.Array, i int, null bool) bool {
 	switch b.term.Op {
-	case OpIsNull:
+	case sqlparse.OpIsNull:
 		return null
-	case OpIsNotNull:
+	case sqlparse.OpIsNotNull:
 		return !null
 	}
 	if null {
@@ -70,14 +72,14 @@ func (b *boundTerm) eval(arr arrow.Array, i int, null bool) bool {
 		return b.cmps[k](arr, i), true
 	}
 	switch b.term.Op {
-	case OpIn:
+	case sqlparse.OpIn:
 		for k := range b.cmps {
 			if c, ok := test(k); ok && c == 0 {
 				return true
 			}
 		}
 		return false
-	case OpBetween:
+	case sqlparse.OpBetween:
 		lo, ok1 := test(0)
 		hi, ok2 := test(1)
 		return ok1 && ok2 && lo >= 0 && hi <= 0
@@ -87,17 +89,17 @@ func (b *boundTerm) eval(arr arrow.Array, i int, null bool) bool {
 		return false
 	}
 	switch b.term.Op {
-	case OpEq:
+	case sqlparse.OpEq:
 		return c == 0
-	case OpNe:
+	case sqlparse.OpNe:
 		return c != 0
-	case OpLt:
+	case sqlparse.OpLt:
 		return c < 0
-	case OpLe:
+	case sqlparse.OpLe:
 		return c <= 0
-	case OpGt:
+	case sqlparse.OpGt:
 		return c > 0
-	case OpGe:
+	case sqlparse.OpGe:
 		return c >= 0
 	}
 	return false
@@ -115,12 +117,12 @@ func cmpOrdered[T int64 | uint64 | float64 | string](a, b T) int {
 
 // comparator returns a function comparing row i of an array of type dt
 // with lit.
-func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, error) {
+func comparator(dt arrow.DataType, lit sqlparse.Literal) (func(arrow.Array, int) int, error) {
 	numeric := func() (float64, bool) {
 		switch lit.Kind {
-		case LitInt:
+		case sqlparse.LitInt:
 			return float64(lit.Int), true
-		case LitFloat:
+		case sqlparse.LitFloat:
 			return lit.Float, true
 		}
 		return 0, false
@@ -128,7 +130,7 @@ func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, err
 	switch t := dt.(type) {
 	case *arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Int64Type,
 		*arrow.Uint8Type, *arrow.Uint16Type, *arrow.Uint32Type, *arrow.Uint64Type:
-		if lit.Kind == LitInt {
+		if lit.Kind == sqlparse.LitInt {
 			v := lit.Int
 			return func(a arrow.Array, i int) int { return cmpOrdered(intAt(a, i), v) }, nil
 		}
@@ -140,7 +142,7 @@ func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, err
 			return func(a arrow.Array, i int) int { return cmpFloat(floatAt(a, i), f) }, nil
 		}
 	case *arrow.BooleanType:
-		if lit.Kind == LitBool {
+		if lit.Kind == sqlparse.LitBool {
 			v := lit.Bool
 			return func(a arrow.Array, i int) int {
 				got := a.(*array.Boolean).Value(i)
@@ -154,17 +156,17 @@ func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, err
 			}, nil
 		}
 	case *arrow.StringType, *arrow.LargeStringType:
-		if lit.Kind == LitString {
+		if lit.Kind == sqlparse.LitString {
 			v := lit.Str
 			return func(a arrow.Array, i int) int { return strings.Compare(stringAt(a, i), v) }, nil
 		}
 	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.FixedSizeBinaryType:
-		if lit.Kind == LitString {
+		if lit.Kind == sqlparse.LitString {
 			v := []byte(lit.Str)
 			return func(a arrow.Array, i int) int { return bytes.Compare(bytesAt(a, i), v) }, nil
 		}
 	case *arrow.DictionaryType:
-		if lit.Kind == LitString {
+		if lit.Kind == sqlparse.LitString {
 			v := lit.Str
 			return func(a arrow.Array, i int) int {
 				d := a.(*array.Dictionary)
@@ -174,16 +176,16 @@ func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, err
 	case *arrow.TimestampType:
 		var v int64
 		switch lit.Kind {
-		case LitTimestamp, LitDate:
+		case sqlparse.LitTimestamp, sqlparse.LitDate:
 			v = timeIn(lit, t.Unit)
-		case LitInt:
+		case sqlparse.LitInt:
 			v = lit.Int
 		default:
 			return nil, fmt.Errorf("use TIMESTAMP '...'")
 		}
 		return func(a arrow.Array, i int) int { return cmpOrdered(int64(a.(*array.Timestamp).Value(i)), v) }, nil
 	case *arrow.Date32Type:
-		if lit.Kind == LitDate || lit.Kind == LitTimestamp {
+		if lit.Kind == sqlparse.LitDate || lit.Kind == sqlparse.LitTimestamp {
 			v := lit.Time.Unix() / 86400
 			if lit.Time.Unix()%86400 != 0 && lit.Time.Unix() < 0 {
 				v--
@@ -191,7 +193,7 @@ func comparator(dt arrow.DataType, lit Literal) (func(arrow.Array, int) int, err
 			return func(a arrow.Array, i int) int { return cmpOrdered(int64(a.(*array.Date32).Value(i)), v) }, nil
 		}
 	case *arrow.Decimal128Type:
-		if lit.Kind == LitInt || lit.Kind == LitFloat {
+		if lit.Kind == sqlparse.LitInt || lit.Kind == sqlparse.LitFloat {
 			want, ok := new(big.Rat).SetString(lit.Text)
 			if !ok {
 				break
@@ -223,7 +225,7 @@ func cmpFloat(a, b float64) int {
 	return cmpOrdered(a, b)
 }
 
-func timeIn(lit Literal, unit arrow.TimeUnit) int64 {
+func timeIn(lit sqlparse.Literal, unit arrow.TimeUnit) int64 {
 	switch unit {
 	case arrow.Second:
 		return lit.Time.Unix()

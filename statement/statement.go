@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 )
 
@@ -22,7 +23,7 @@ type Statement struct {
 	opts *options.Store
 
 	sql    string
-	parsed Stmt
+	parsed sqlparse.Stmt
 
 	ingest ingestOptions
 	bound  array.RecordReader
@@ -77,7 +78,7 @@ func (s *Statement) Close() error {
 // surface here.
 func (s *Statement) SetSqlQuery(query string) (err error) {
 	defer guard(&err)
-	parsed, err := Parse(query)
+	parsed, err := sqlparse.Parse(query)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 	switch q := s.parsed.(type) {
 	case nil:
 		return nil, -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: no SQL query set"}
-	case *ConstantQuery:
+	case *sqlparse.ConstantQuery:
 		rec, err := constantRecord(s.sess.Alloc, q)
 		if err != nil {
 			return nil, -1, err
@@ -128,13 +129,13 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 		defer rec.Release()
 		rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 		return rdr, 1, err
-	case *DropTable:
+	case *sqlparse.DropTable:
 		if err := s.dropTable(ctx, q); err != nil {
 			return nil, -1, err
 		}
 		empty, _ := array.NewRecordReader(arrow.NewSchema(nil, nil), nil)
 		return empty, 0, nil
-	case *Query:
+	case *sqlparse.Query:
 		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, true)
 		if err != nil {
 			return nil, -1, err
@@ -157,21 +158,21 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 func (s *Statement) ExecuteSchema(ctx context.Context) (sc *arrow.Schema, err error) {
 	defer guard(&err)
 	switch q := s.parsed.(type) {
-	case *ConstantQuery:
+	case *sqlparse.ConstantQuery:
 		rec, err := constantRecord(s.sess.Alloc, q)
 		if err != nil {
 			return nil, err
 		}
 		defer rec.Release()
 		return rec.Schema(), nil
-	case *Query:
+	case *sqlparse.Query:
 		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, false)
 		if err != nil {
 			return nil, err
 		}
 		p.close()
 		return p.outSchema, nil
-	case *DropTable:
+	case *sqlparse.DropTable:
 		return arrow.NewSchema(nil, nil), nil
 	}
 	return nil, adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: ExecuteSchema: no query set"}
@@ -185,7 +186,7 @@ func (s *Statement) ExecuteUpdate(ctx context.Context) (n int64, err error) {
 		return s.executeIngest(ctx)
 	}
 	switch q := s.parsed.(type) {
-	case *DropTable:
+	case *sqlparse.DropTable:
 		return 0, s.dropTable(ctx, q)
 	case nil:
 		return -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: ExecuteUpdate: set adbc.ingest.target_table and bind data, or a DROP TABLE statement"}
@@ -194,7 +195,7 @@ func (s *Statement) ExecuteUpdate(ctx context.Context) (n int64, err error) {
 }
 
 // dropTable deletes a topic, when kafarr.allow_delete_topics permits it.
-func (s *Statement) dropTable(ctx context.Context, q *DropTable) error {
+func (s *Statement) dropTable(ctx context.Context, q *sqlparse.DropTable) error {
 	if !s.opts.Bool(options.AllowDeleteTopics) {
 		return adbc.Error{Code: adbc.StatusUnauthorized, Msg: fmt.Sprintf(
 			"kafarr: DROP TABLE %q deletes the Kafka topic and its data; set kafarr.allow_delete_topics=true to permit it", q.Topic)}

@@ -1,4 +1,4 @@
-package statement
+package sqlparse
 
 import (
 	"fmt"
@@ -285,6 +285,16 @@ func LineCol(sql string, pos int) (line, col int) {
 		before = before[nl+1:]
 	}
 	return line, 1 + utf8.RuneCountInString(before)
+}
+
+// At renders " (line L, column C)" for the byte offset pos in sql, to follow
+// a message about that position; it is empty when sql is.
+func At(sql string, pos int) string {
+	if sql == "" {
+		return ""
+	}
+	l, c := LineCol(sql, pos)
+	return fmt.Sprintf(" (line %d, column %d)", l, c)
 }
 
 // parseDate reads the text of a DATE literal, YYYY-MM-DD, as midnight UTC.

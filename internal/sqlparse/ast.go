@@ -1,4 +1,4 @@
-package statement
+package sqlparse
 
 import (
 	"strconv"
@@ -319,18 +319,18 @@ func sqlIdent(name string) string {
 	if isPlainIdent(name) && !isReserved(name) {
 		return name
 	}
-	return quoteIdent(name)
+	return QuoteIdent(name)
 }
 
 // sqlTopic writes a topic name bare when the unquoted topic rule reads it
 // back whole, else double-quoted.
 func sqlTopic(name string) string {
 	if name == "" || strings.Contains(name, "--") || isReserved(name) {
-		return quoteIdent(name)
+		return QuoteIdent(name)
 	}
 	for i := 0; i < len(name); i++ {
 		if !isTopicChar(name[i]) {
-			return quoteIdent(name)
+			return QuoteIdent(name)
 		}
 	}
 	return name
@@ -348,7 +348,10 @@ func isPlainIdent(s string) bool {
 	return true
 }
 
-func quoteIdent(s string) string {
+// QuoteIdent quotes s as a SQL identifier: it wraps s in double quotes and
+// doubles every double quote inside, so that Parse reads the result back as
+// the name s, whatever characters or keyword it holds.
+func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 

@@ -1,4 +1,4 @@
-package statement
+package sqlparse
 
 import (
 	"errors"
@@ -857,7 +857,7 @@ func (p *parser) unexpected(expected string) error {
 func (p *parser) reservedName(t token, expected string) error {
 	detail := "expected " + expected
 	if reservedWords[keyword(t)] {
-		detail += fmt.Sprintf(" (%s is a keyword; quote it to use it as a name: %s)", t.text, quoteIdent(t.text))
+		detail += fmt.Sprintf(" (%s is a keyword; quote it to use it as a name: %s)", t.text, QuoteIdent(t.text))
 	}
 	return p.errAt(adbc.StatusInvalidArgument, "42601", "syntax error", t, detail)
 }
