@@ -11,8 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/kafarr/kafarr/options"
 )
 
 // A connection reaches one Kafka cluster, which kafarr shows as one catalog
@@ -99,7 +97,7 @@ func (c *Connection) catalogTables(ctx context.Context, tableName, columnName *s
 	if !tableTypeMatches(tableType) || (tableName != nil && !topicPattern(*tableName)) {
 		return nil, nil
 	}
-	topics, err := c.sess.Admin.ListTopics(ctx, c.sess.Options.Bool(options.CatalogIncludeInternal))
+	topics, err := c.sess.Admin.ListTopics(ctx, c.sess.Options.Read().IncludeInternal)
 	if err != nil {
 		return nil, err
 	}

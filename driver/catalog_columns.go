@@ -3,8 +3,6 @@ package driver
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -47,7 +45,7 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 	// Planning a raw read gives the metadata columns exactly as SELECT *
 	// builds them (the _key type included), plus the raw _value column,
 	// which only belongs when the connection reads raw values.
-	fields, err = c.planStar(ctx, topic, map[string]string{options.ValueFormat: "binary"})
+	fields, err = c.planStar(ctx, topic, map[string]string{options.ValueFormatKey: string(options.FormatBinary)})
 	if statusOfErr(err) == adbc.StatusNotFound {
 		return nil, false, nil
 	}
@@ -70,9 +68,9 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 // latest version is looked up here and pinned by id, so that a subject
 // without versions never makes the planner peek at messages.
 func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin string, known bool, err error) {
-	o := c.sess.Options
-	pin = o.Get(options.ReadSchema)
-	if o.Get(options.ValueFormat) != "avro" {
+	set := c.sess.Options.Read()
+	pin = set.Schema.String()
+	if set.ValueFormat != options.FormatAvro {
 		return pin, true, nil
 	}
 	if c.sess.Registry == nil {
@@ -80,22 +78,18 @@ func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin 
 		// query would say it needs kafarr.schema_registry.url).
 		return "", false, nil
 	}
-	spec, err := options.ParseReadSchema(pin)
-	if err != nil {
-		return "", false, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s: %v", options.ReadSchema, err)}
-	}
-	switch spec.Kind {
+	switch set.Schema.Kind {
 	case options.SchemaFirst:
 		return "", false, nil
 	case options.SchemaID, options.SchemaVersion:
 		return pin, true, nil
 	}
-	subject := o.Get(options.ValueSubject)
+	subject := set.ValueSubject
 	if subject == "" {
-		switch o.Get(options.ValueSubjectStrategy) {
-		case "topic":
+		switch set.SubjectStrategy {
+		case options.StrategyTopic:
 			subject = topic + "-value"
-		case "topic_record":
+		case options.StrategyTopicRecord:
 			// The planner searches the subjects; an ambiguous or
 			// missing one is an error GetObjects falls back on.
 			return pin, true, nil
@@ -106,7 +100,7 @@ func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin 
 	info, err := c.sess.Registry.Latest(ctx, subject)
 	switch statusOfErr(err) {
 	case adbc.StatusOK:
-		return "id:" + strconv.Itoa(info.ID), true, nil
+		return options.ReadSchemaSpec{Kind: options.SchemaID, N: info.ID}.String(), true, nil
 	case adbc.StatusNotFound:
 		return "", false, nil
 	}

@@ -179,18 +179,17 @@ func setFixedName(key, value, name, what string) error {
 
 // registryClient makes the schema registry client, or nil without a URL.
 func registryClient(o *options.Store) (*kafkaio.Registry, error) {
-	url := o.Get(options.SchemaRegistryURL)
-	if url == "" {
+	r := o.Cluster().Registry
+	if r.URL == "" {
 		return nil, nil
 	}
-	ca := o.Get(options.SchemaRegistryCAFile)
-	skip := o.Bool(options.SchemaRegistryInsecureSkipVerify)
+	ca, skip := r.CAFile, r.InsecureSkipVerify
 	return kafkaio.NewRegistry(kafkaio.RegistryConfig{
-		URL:         url,
-		Username:    o.Get(options.SchemaRegistryUsername),
-		Password:    o.Get(options.SchemaRegistryPassword),
-		BearerToken: o.Get(options.SchemaRegistryBearerToken),
+		URL:         r.URL.Reveal(),
+		Username:    r.Username,
+		Password:    r.Password.Reveal(),
+		BearerToken: r.BearerToken.Reveal(),
 		TLS:         kafkaio.TLSConfig{Enabled: ca != "" || skip, CAFile: ca, InsecureSkipVerify: skip},
-		Timeout:     msDuration(o.Int(options.SchemaRegistryTimeoutMs, 10000)),
+		Timeout:     r.Timeout,
 	})
 }

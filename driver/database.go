@@ -3,7 +3,6 @@ package driver
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -62,7 +61,7 @@ func (d *Database) Open(ctx context.Context) (adbc.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(d.opts.Int(options.ReadTimeoutMs, 30000))*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, d.opts.Read().Timeout)
 	defer cancel()
 	cl, err := kafkaio.Connect(ctx, cfg)
 	if err != nil {
@@ -81,37 +80,40 @@ func (d *Database) Close() error { return nil }
 
 // clusterConfig builds the Kafka client configuration from the options.
 func clusterConfig(o *options.Store) (kafkaio.Config, error) {
-	servers := o.Get(options.BootstrapServers)
-	if servers == "" {
+	c := o.Cluster()
+	if len(c.Brokers) == 0 {
 		return kafkaio.Config{}, adbc.Error{Code: adbc.StatusInvalidArgument,
 			Msg: "kafarr: no brokers configured: set uri (kafka://host:port) or kafarr.bootstrap_servers"}
 	}
-	brokers, _ := options.SplitBrokers(servers)
-	isolation, err := kafkaio.ParseIsolation(o.Get(options.ReadIsolation))
-	if err != nil {
-		return kafkaio.Config{}, err
-	}
-	mech := o.Get(options.SASLMechanism)
-	if mech == "" && o.Get(options.Username) != "" {
+	mech := c.SASLMechanism
+	if mech == "" && c.Username != "" {
 		mech = kafkaio.SASLPlain
 	}
 	return kafkaio.Config{
-		Brokers:   brokers,
-		ClientID:  o.Get(options.ClientID),
-		Isolation: isolation,
+		Brokers:   c.Brokers,
+		ClientID:  c.ClientID,
+		Isolation: isolation(o.Read().Isolation),
 		SASL: kafkaio.SASLConfig{
 			Mechanism: mech,
-			User:      o.Get(options.Username),
-			Password:  o.Get(options.Password),
+			User:      c.Username,
+			Password:  c.Password.Reveal(),
 		},
 		TLS: kafkaio.TLSConfig{
-			Enabled:            o.Bool(options.TLSEnabled),
-			CAFile:             o.Get(options.TLSCAFile),
-			CertFile:           o.Get(options.TLSCertFile),
-			KeyFile:            o.Get(options.TLSKeyFile),
-			InsecureSkipVerify: o.Bool(options.TLSInsecureSkipVerify),
+			Enabled:            c.TLS.Enabled,
+			CAFile:             c.TLS.CAFile,
+			CertFile:           c.TLS.CertFile,
+			KeyFile:            c.TLS.KeyFile,
+			InsecureSkipVerify: c.TLS.InsecureSkipVerify,
 		},
 	}, nil
+}
+
+// isolation maps kafarr.read.isolation to kafkaio's.
+func isolation(iso options.Isolation) kafkaio.Isolation {
+	if iso == options.ReadUncommitted {
+		return kafkaio.ReadUncommitted
+	}
+	return kafkaio.ReadCommitted
 }
 
 func notStringOption(key string) error {
@@ -120,5 +122,3 @@ func notStringOption(key string) error {
 }
 
 func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
-
-func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

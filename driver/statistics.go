@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,7 +16,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kafarr/kafarr/kafkaio"
-	"github.com/kafarr/kafarr/options"
 )
 
 // kafarr's own statistics, reported per partition. ADBC reserves keys
@@ -134,7 +132,7 @@ func (c *Connection) GetStatisticNames(context.Context) (array.RecordReader, err
 // tableName; with exact, by reading every non-empty partition. Topics
 // deleted meanwhile are left out.
 func (c *Connection) topicStatistics(ctx context.Context, tableName *string, exact bool) ([]topicStat, error) {
-	listed, err := c.sess.Admin.ListTopics(ctx, c.sess.Options.Bool(options.CatalogIncludeInternal))
+	listed, err := c.sess.Admin.ListTopics(ctx, c.sess.Options.Read().IncludeInternal)
 	if err != nil {
 		return nil, err
 	}
@@ -148,10 +146,7 @@ func (c *Connection) topicStatistics(ctx context.Context, tableName *string, exa
 		// kadm lists every topic when given none.
 		return nil, nil
 	}
-	iso, err := kafkaio.ParseIsolation(c.sess.Options.Get(options.ReadIsolation))
-	if err != nil {
-		return nil, err
-	}
+	iso := isolation(c.sess.Options.Read().Isolation)
 	adm := kadm.NewClient(c.sess.Client)
 	// End offsets first: the log start only moves forward, so reading it
 	// second never describes records the end does not cover.
@@ -373,7 +368,7 @@ func (c *Connection) readCounts(ctx context.Context, topic string, ranges []kafk
 	if len(ranges) == 0 {
 		return counts, nil
 	}
-	timeout := time.Duration(c.sess.Options.Int(options.ReadTimeoutMs, 30000)) * time.Millisecond
+	timeout := c.sess.Options.Read().Timeout
 	r, err := kafkaio.NewPartitionReader(c.sess.Client, topic, ranges, kafkaio.ReaderOptions{Isolation: iso, Timeout: timeout})
 	if err != nil {
 		return nil, err

@@ -34,120 +34,153 @@ type Def struct {
 	Accepts string
 	// Secret options are never returned by GetOption nor echoed.
 	Secret bool
-	// check validates a value; nil accepts anything.
-	check func(string) error
+	// parse validates a value and returns it typed (see kind); nil keeps
+	// the string as is.
+	parse func(string) (any, error)
+	// dflt is Default parsed, or nil when Default is empty.
+	dflt any
 }
 
 // MetadataColumnNames are the metadata columns a read can return, in the
 // order SELECT * lists them.
 var MetadataColumnNames = []string{"_topic", "_partition", "_offset", "_timestamp", "_key", "_headers", "_schema_id"}
 
-func oneOf(vals ...string) (string, func(string) error) {
-	return "one of " + strings.Join(vals, ", "), func(v string) error {
-		for _, ok := range vals {
-			if v == ok {
-				return nil
-			}
-		}
-		return fmt.Errorf("got %q", v)
-	}
+// kind is the type of an option's values: what it accepts, and how a
+// value is checked and parsed once, when it is set. The typed value is a
+// string (or a string-based enum type), a bool, an int64, a []string or a
+// ReadSchemaSpec; settings.go reads it back.
+type kind struct {
+	accepts string
+	parse   func(string) (any, error)
 }
 
-func intRange(lo, hi int64) (string, func(string) error) {
+// oneOf accepts exactly vals; the typed value is a T.
+func oneOf[T ~string](vals ...T) kind {
+	names := make([]string, len(vals))
+	for i, v := range vals {
+		names[i] = string(v)
+	}
+	return kind{"one of " + strings.Join(names, ", "), func(v string) (any, error) {
+		for _, ok := range vals {
+			if v == string(ok) {
+				return ok, nil
+			}
+		}
+		return nil, fmt.Errorf("got %q", v)
+	}}
+}
+
+// intRange accepts a decimal integer in [lo, hi]; the typed value is an
+// int64.
+func intRange(lo, hi int64) kind {
 	desc := fmt.Sprintf("an integer from %d to %d", lo, hi)
 	if hi == math.MaxInt64 {
 		desc = fmt.Sprintf("an integer >= %d", lo)
 	}
-	return desc, func(v string) error {
+	return kind{desc, func(v string) (any, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("got %q", v)
+			return nil, fmt.Errorf("got %q", v)
 		}
-		return nil
-	}
+		return n, nil
+	}}
 }
 
-func boolean() (string, func(string) error) {
-	return "true or false", func(v string) error {
-		if v != "true" && v != "false" {
-			return fmt.Errorf("got %q", v)
+var boolean = kind{"true or false", func(v string) (any, error) {
+	switch v {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return nil, fmt.Errorf("got %q", v)
+}}
+
+var nonEmpty = kind{"a non-empty string", func(v string) (any, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, fmt.Errorf("got an empty value")
+	}
+	return v, nil
+}}
+
+var anyString = kind{"any string", nil}
+
+var httpURL = kind{"an http:// or https:// URL", func(v string) (any, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("got %q", Redact(v))
+	}
+	return v, nil
+}}
+
+// brokers: the typed value is the []string of host:port.
+var brokers = kind{"a comma-separated list of host:port", func(v string) (any, error) {
+	return nilOnError(SplitBrokers(v))
+}}
+
+// metadataColumns: the typed value is the []string of column names.
+var metadataColumns = kind{"none, or a comma-separated list of " + strings.Join(MetadataColumnNames, ", "), func(v string) (any, error) {
+	return nilOnError(ParseMetadataColumns(v))
+}}
+
+// readSchema: the typed value is a ReadSchemaSpec.
+var readSchema = kind{"latest, first, version:<n> or id:<n>", func(v string) (any, error) {
+	return nilOnError(ParseReadSchema(v))
+}}
+
+// schemaVersion: the typed value is an int64, 0 for latest.
+var schemaVersion = kind{"latest or a version number >= 1", func(v string) (any, error) {
+	if v == "latest" {
+		return int64(0), nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("got %q", v)
+	}
+	return n, nil
+}}
+
+// nilOnError returns a nil interface with an error, so that a failed parse
+// never stores a half-typed value.
+func nilOnError[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// def makes a Def. Its default is parsed here, once: a default its own
+// kind rejects is a programming error and panics when the package loads.
+func def(key string, scope Scope, dflt string, secret bool, k kind) Def {
+	d := Def{Key: key, Scope: scope, Default: dflt, Accepts: k.accepts, Secret: secret, parse: k.parse}
+	if dflt != "" {
+		v, err := d.parseValue(dflt)
+		if err != nil {
+			panic(fmt.Sprintf("options: default %q of %s: %v", dflt, key, err))
 		}
-		return nil
+		d.dflt = v
 	}
+	return d
 }
 
-func nonEmpty() (string, func(string) error) {
-	return "a non-empty string", func(v string) error {
-		if strings.TrimSpace(v) == "" {
-			return fmt.Errorf("got an empty value")
-		}
-		return nil
+// parseValue checks v and returns it typed.
+func (d Def) parseValue(v string) (any, error) {
+	if d.parse == nil {
+		return v, nil
 	}
+	return d.parse(v)
 }
 
-func anyString() (string, func(string) error) { return "any string", nil }
-
-func httpURL() (string, func(string) error) {
-	return "an http:// or https:// URL", func(v string) error {
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("got %q", Redact(v))
-		}
-		return nil
-	}
-}
-
-func brokers() (string, func(string) error) {
-	return "a comma-separated list of host:port", func(v string) error {
-		_, err := SplitBrokers(v)
-		return err
-	}
-}
-
-func metadataColumns() (string, func(string) error) {
-	return "none, or a comma-separated list of " + strings.Join(MetadataColumnNames, ", "), func(v string) error {
-		_, err := ParseMetadataColumns(v)
-		return err
-	}
-}
-
-func readSchema() (string, func(string) error) {
-	return "latest, first, version:<n> or id:<n>", func(v string) error {
-		_, err := ParseReadSchema(v)
-		return err
-	}
-}
-
-func schemaVersion() (string, func(string) error) {
-	return "latest or a version number >= 1", func(v string) error {
-		if v == "latest" {
-			return nil
-		}
-		if n, err := strconv.Atoi(v); err != nil || n < 1 {
-			return fmt.Errorf("got %q", v)
-		}
-		return nil
-	}
-}
-
-func def(key string, scope Scope, dflt string, secret bool, acc func() (string, func(string) error)) Def {
-	desc, check := acc()
-	return Def{Key: key, Scope: scope, Default: dflt, Accepts: desc, Secret: secret, check: check}
-}
-
-// defs lists every kafarr option.
+// defs lists every kafarr option. The enum kinds are built from the
+// constants in settings.go, so each accepted value is written once.
 var defs = func() map[string]Def {
 	list := []Def{
-		def(URI, ScopeDatabase, "", false, func() (string, func(string) error) {
-			return "a kafka://host:port[,host:port...][?option=value...] URI", nil
-		}),
+		def(URI, ScopeDatabase, "", false, kind{"a kafka://host:port[,host:port...][?option=value...] URI", nil}),
 		def(Username, ScopeDatabase, "", false, anyString),
 		def(Password, ScopeDatabase, "", true, anyString),
 		def(BootstrapServers, ScopeDatabase, "", false, brokers),
 		def(ClientID, ScopeDatabase, "kafarr", false, nonEmpty),
-		def(SASLMechanism, ScopeDatabase, "", false, func() (string, func(string) error) {
-			return oneOf("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-		}),
+		def(SASLMechanism, ScopeDatabase, "", false, oneOf("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")),
 		def(TLSEnabled, ScopeDatabase, "false", false, boolean),
 		def(TLSCAFile, ScopeDatabase, "", false, nonEmpty),
 		def(TLSCertFile, ScopeDatabase, "", false, nonEmpty),
@@ -159,81 +192,51 @@ var defs = func() map[string]Def {
 		def(SchemaRegistryBearerToken, ScopeDatabase, "", true, anyString),
 		def(SchemaRegistryCAFile, ScopeDatabase, "", false, nonEmpty),
 		def(SchemaRegistryInsecureSkipVerify, ScopeDatabase, "false", false, boolean),
-		def(SchemaRegistryTimeoutMs, ScopeDatabase, "10000", false, func() (string, func(string) error) {
-			return intRange(1, math.MaxInt32)
-		}),
+		def(SchemaRegistryTimeoutMs, ScopeDatabase, "10000", false, intRange(1, math.MaxInt32)),
 		def(AllowDeleteTopics, ScopeAny, "false", false, boolean),
 		def(CatalogIncludeInternal, ScopeAny, "false", false, boolean),
 
 		def(ConsumerGroup, ScopeAny, "", false, anyString),
-		def(ReadTimeoutMs, ScopeAny, "30000", false, func() (string, func(string) error) {
-			return intRange(1, math.MaxInt32)
-		}),
-		def(ReadBatchRows, ScopeAny, "65536", false, func() (string, func(string) error) {
-			return intRange(1, 1<<24)
-		}),
-		def(ReadIsolation, ScopeAny, "read_committed", false, func() (string, func(string) error) {
-			return oneOf("read_committed", "read_uncommitted")
-		}),
+		def(ReadTimeoutMs, ScopeAny, "30000", false, intRange(1, math.MaxInt32)),
+		def(ReadBatchRows, ScopeAny, "65536", false, intRange(1, 1<<24)),
+		def(ReadIsolation, ScopeAny, string(ReadCommitted), false, oneOf(ReadCommitted, ReadUncommitted)),
 		def(ReadMetadataColumns, ScopeAny, "_partition,_offset,_timestamp", false, metadataColumns),
 		def(ReadFollow, ScopeAny, "false", false, boolean),
-		def(ReadStart, ScopeAny, "earliest", false, func() (string, func(string) error) {
-			return oneOf("earliest", "latest")
-		}),
+		def(ReadStart, ScopeAny, string(StartEarliest), false, oneOf(StartEarliest, StartLatest)),
 		def(ReadSchema, ScopeAny, "latest", false, readSchema),
-		def(ReadOnError, ScopeAny, "fail", false, func() (string, func(string) error) {
-			return oneOf("fail", "skip", "null")
-		}),
-		def(ReadUnionMode, ScopeAny, "struct", false, func() (string, func(string) error) {
-			return oneOf("struct", "dense")
-		}),
-		def(ValueFormat, ScopeAny, "avro", false, func() (string, func(string) error) {
-			return oneOf("avro", "string", "binary")
-		}),
-		def(ValueSubjectStrategy, ScopeAny, "topic", false, func() (string, func(string) error) {
-			return oneOf("topic", "record", "topic_record")
-		}),
+		def(ReadOnError, ScopeAny, string(OnErrorFail), false, oneOf(OnErrorFail, OnErrorSkip, OnErrorNull)),
+		def(ReadUnionMode, ScopeAny, string(UnionStruct), false, oneOf(UnionStruct, UnionDense)),
+		def(ValueFormatKey, ScopeAny, string(FormatAvro), false, oneOf(FormatAvro, FormatString, FormatBinary)),
+		def(ValueSubjectStrategy, ScopeAny, string(StrategyTopic), false, oneOf(StrategyTopic, StrategyRecord, StrategyTopicRecord)),
 		def(ValueSubject, ScopeAny, "", false, anyString),
-		def(KeyFormat, ScopeAny, "auto", false, func() (string, func(string) error) {
-			return oneOf("auto", "string", "binary", "avro")
-		}),
+		def(KeyFormatKey, ScopeAny, string(KeyAuto), false, oneOf(KeyAuto, KeyString, KeyBinary, KeyAvro)),
 		def(KeySubject, ScopeAny, "", false, anyString),
 
 		def(IngestValueSubject, ScopeAny, "", false, anyString),
 		def(IngestValueSchemaVersion, ScopeAny, "latest", false, schemaVersion),
 		def(IngestRecordName, ScopeAny, "", false, anyString),
 		def(IngestAutoRegister, ScopeAny, "true", false, boolean),
-		def(IngestCoerce, ScopeAny, "exact", false, func() (string, func(string) error) {
-			return oneOf("exact", "strict")
-		}),
+		def(IngestCoerce, ScopeAny, string(CoerceExact), false, oneOf(CoerceExact, CoerceStrict)),
 		def(IngestKeyColumn, ScopeAny, "", false, anyString),
 		def(IngestKeySubject, ScopeAny, "", false, anyString),
 		def(IngestTimestampColumn, ScopeAny, "", false, anyString),
 		def(IngestHeadersColumn, ScopeAny, "", false, anyString),
 		def(IngestPartitionColumn, ScopeAny, "", false, anyString),
 		def(IngestTransactional, ScopeAny, "false", false, boolean),
-		def(IngestCompression, ScopeAny, "none", false, func() (string, func(string) error) {
-			return oneOf("none", "gzip", "snappy", "lz4", "zstd")
-		}),
-		def(IngestPartitions, ScopeAny, "", false, func() (string, func(string) error) {
-			return intRange(1, math.MaxInt32)
-		}),
-		def(IngestReplicationFactor, ScopeAny, "", false, func() (string, func(string) error) {
-			return intRange(1, math.MaxInt16)
-		}),
+		def(IngestCompression, ScopeAny, string(CompressionNone), false,
+			oneOf(CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd)),
+		def(IngestPartitions, ScopeAny, "", false, intRange(1, math.MaxInt32)),
+		def(IngestReplicationFactor, ScopeAny, "", false, intRange(1, math.MaxInt16)),
 	}
 	m := make(map[string]Def, len(list))
 	for _, d := range list {
+		if _, dup := m[d.Key]; dup {
+			panic("options: " + d.Key + " is defined twice")
+		}
 		m[d.Key] = d
 	}
 	return m
 }()
-
-// Lookup returns the definition of key.
-func Lookup(key string) (Def, bool) {
-	d, ok := defs[key]
-	return d, ok
-}
 
 // All returns every option definition, sorted by key.
 func All() []Def {
@@ -245,7 +248,32 @@ func All() []Def {
 	return out
 }
 
-// knownKeys lists the kafarr.* keys for the "unknown option" message.
-func knownPrefixes() string {
-	return "kafarr.bootstrap_servers, kafarr.schema_registry.*, kafarr.read.*, kafarr.value.*, kafarr.key.*, kafarr.ingest.*, kafarr.consumer.group, kafarr.tls.*, kafarr.sasl.mechanism (see docs/options.md)"
-}
+// knownOptions lists the option families for the "unknown option"
+// message, derived from defs so that it cannot go stale: the standard keys,
+// then each kafarr.<group>.* with more than one key, or the key itself.
+var knownOptions = func() string {
+	groups := map[string][]string{}
+	var std []string
+	for key := range defs {
+		rest, ok := strings.CutPrefix(key, "kafarr.")
+		if !ok {
+			std = append(std, key)
+			continue
+		}
+		group := key
+		if i := strings.IndexByte(rest, '.'); i >= 0 {
+			group = "kafarr." + rest[:i] + ".*"
+		}
+		groups[group] = append(groups[group], key)
+	}
+	sort.Strings(std)
+	var fams []string
+	for group, keys := range groups {
+		if len(keys) == 1 {
+			group = keys[0]
+		}
+		fams = append(fams, group)
+	}
+	sort.Strings(fams)
+	return strings.Join(append(std, fams...), ", ") + " (see docs/options.md)"
+}()

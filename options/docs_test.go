@@ -20,3 +20,27 @@ func TestDocsListEveryOption(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsDefaults keeps the defaults docs/options.md states equal to the
+// defs table's.
+func TestDocsDefaults(t *testing.T) {
+	doc, err := os.ReadFile("../docs/options.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // key -> default column
+	for _, line := range strings.Split(string(doc), "\n") {
+		cols := strings.Split(line, "|")
+		if len(cols) > 3 && strings.HasPrefix(strings.TrimSpace(cols[1]), "`") {
+			rows[strings.Trim(strings.TrimSpace(cols[1]), "`")] = strings.TrimSpace(cols[2])
+		}
+	}
+	for _, d := range All() {
+		if d.Default == "" {
+			continue
+		}
+		if got, want := rows[d.Key], "`"+d.Default+"`"; got != want {
+			t.Errorf("docs/options.md gives %s the default %q, the defs table %q", d.Key, got, want)
+		}
+	}
+}

@@ -2,9 +2,13 @@
 // validation, and the three-level store (database, connection, statement)
 // through which a narrower level overrides a wider one.
 //
-// Every option is validated when it is set: an unknown key or a bad value is
-// an adbc.Error with StatusInvalidArgument naming the key and what it
-// accepts.
+// Every option is validated and parsed when it is set: an unknown key or a
+// bad value is an adbc.Error with StatusInvalidArgument naming the key and
+// what it accepts. Store.Read, Store.Ingest and Store.Cluster return the
+// values in force as typed settings.
+//
+// Each option's default is written once, in the defs table (see All);
+// docs/options.md lists them too, and a test keeps it in step.
 package options
 
 // Connection options. They are read when a connection opens, so they may be
@@ -22,13 +26,13 @@ const (
 
 	// BootstrapServers is a comma-separated list of host:port seed brokers.
 	BootstrapServers = "kafarr.bootstrap_servers"
-	// ClientID is the Kafka client id. Default "kafarr".
+	// ClientID is the Kafka client id.
 	ClientID = "kafarr.client_id"
 
 	// SASLMechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. Default:
 	// PLAIN when a username is set, none otherwise.
 	SASLMechanism = "kafarr.sasl.mechanism"
-	// TLSEnabled turns on TLS to the brokers. Default false.
+	// TLSEnabled turns on TLS to the brokers.
 	TLSEnabled = "kafarr.tls.enabled"
 	// TLSCAFile is a PEM file of CAs that verify the brokers.
 	TLSCAFile = "kafarr.tls.ca_file"
@@ -37,7 +41,6 @@ const (
 	TLSCertFile = "kafarr.tls.cert_file"
 	TLSKeyFile  = "kafarr.tls.key_file"
 	// TLSInsecureSkipVerify disables broker certificate verification.
-	// Default false.
 	TLSInsecureSkipVerify = "kafarr.tls.insecure_skip_verify"
 
 	// SchemaRegistryURL is the Confluent-compatible schema registry,
@@ -53,16 +56,16 @@ const (
 	// registry.
 	SchemaRegistryCAFile = "kafarr.schema_registry.ca_file"
 	// SchemaRegistryInsecureSkipVerify disables registry certificate
-	// verification. Default false.
+	// verification.
 	SchemaRegistryInsecureSkipVerify = "kafarr.schema_registry.insecure_skip_verify"
-	// SchemaRegistryTimeoutMs bounds each registry request. Default 10000.
+	// SchemaRegistryTimeoutMs bounds each registry request.
 	SchemaRegistryTimeoutMs = "kafarr.schema_registry.timeout_ms"
 
 	// AllowDeleteTopics permits ingest mode replace and DROP TABLE, which
-	// delete topics. Default false.
+	// delete topics.
 	AllowDeleteTopics = "kafarr.allow_delete_topics"
 	// CatalogIncludeInternal lists internal topics (__consumer_offsets,
-	// _schemas, ...) in GetObjects. Default false.
+	// _schemas, ...) in GetObjects.
 	CatalogIncludeInternal = "kafarr.catalog.include_internal"
 )
 
@@ -70,47 +73,46 @@ const (
 const (
 	// ConsumerGroup makes reads start at the group's committed offsets and
 	// commit, when the result is released, the offsets of the rows the
-	// caller received. Default: none (stateless reads).
+	// caller received. Unset, reads are stateless.
 	ConsumerGroup = "kafarr.consumer.group"
-	// ReadTimeoutMs bounds a query's read, in milliseconds. Default 30000.
+	// ReadTimeoutMs bounds a query's read, in milliseconds.
 	ReadTimeoutMs = "kafarr.read.timeout_ms"
-	// ReadBatchRows is the number of rows per Arrow batch. Default 65536.
+	// ReadBatchRows is the number of rows per Arrow batch.
 	ReadBatchRows = "kafarr.read.batch_rows"
-	// ReadIsolation is read_committed (default: the end snapshot is the
-	// last stable offset and aborted records are hidden) or
-	// read_uncommitted.
+	// ReadIsolation is read_committed (the end snapshot is the last
+	// stable offset and aborted records are hidden) or read_uncommitted.
 	ReadIsolation = "kafarr.read.isolation"
 	// ReadMetadataColumns lists the metadata columns SELECT * adds after
-	// the value columns, comma-separated, or "none". Default
-	// "_partition,_offset,_timestamp".
+	// the value columns, comma-separated, or "none".
 	ReadMetadataColumns = "kafarr.read.metadata_columns"
 	// ReadFollow waits for new messages past the snapshot until LIMIT or
-	// the timeout. Default false.
+	// the timeout.
 	ReadFollow = "kafarr.read.follow"
 	// ReadStart is where a consumer group without committed offsets
-	// starts: earliest (default) or latest.
+	// starts: earliest or latest.
 	ReadStart = "kafarr.read.start"
-	// ReadSchema picks the reader schema: latest (default), version:<n>,
-	// id:<n> or first.
+	// ReadSchema picks the reader schema: latest, version:<n>, id:<n> or
+	// first.
 	ReadSchema = "kafarr.read.schema"
-	// ReadOnError is what a message that cannot be decoded does: fail
-	// (default), skip or null.
+	// ReadOnError is what a message that cannot be decoded does: fail,
+	// skip or null.
 	ReadOnError = "kafarr.read.on_error"
 	// ReadUnionMode maps multi-branch Avro unions to a struct of branches
-	// (struct, default) or to an Arrow dense union (dense).
+	// (struct) or to an Arrow dense union (dense).
 	ReadUnionMode = "kafarr.read.union_mode"
 
-	// ValueFormat is avro (default, Confluent wire format), string or
-	// binary.
-	ValueFormat = "kafarr.value.format"
-	// ValueSubjectStrategy is topic (default: <topic>-value), record or
+	// ValueFormatKey is avro (Confluent wire format), string or binary;
+	// its values are the ValueFormat constants.
+	ValueFormatKey = "kafarr.value.format"
+	// ValueSubjectStrategy is topic (<topic>-value), record or
 	// topic_record.
 	ValueSubjectStrategy = "kafarr.value.subject_strategy"
 	// ValueSubject names the value subject explicitly.
 	ValueSubject = "kafarr.value.subject"
-	// KeyFormat is auto (default), string, binary or avro.
-	KeyFormat = "kafarr.key.format"
-	// KeySubject names the key subject; default <topic>-key.
+	// KeyFormatKey is auto, string, binary or avro; its values are the
+	// KeyFormat constants.
+	KeyFormatKey = "kafarr.key.format"
+	// KeySubject names the key subject; unset, it is <topic>-key.
 	KeySubject = "kafarr.key.subject"
 )
 
@@ -118,19 +120,19 @@ const (
 // statement.
 const (
 	// IngestValueSubject is the subject whose schema encodes ingested rows
-	// (pykafarr's message type). Default <topic>-value.
+	// (pykafarr's message type). Unset, it is <topic>-value.
 	IngestValueSubject = "kafarr.ingest.value_subject"
 	// IngestValueSchemaVersion is the version of that subject to use:
-	// latest (default) or a number.
+	// latest or a number.
 	IngestValueSchemaVersion = "kafarr.ingest.value_schema_version"
 	// IngestRecordName is the full Avro name of a schema derived from the
-	// frame. Default "kafarr.<topic>" sanitised.
+	// frame. Unset, it is "kafarr.<topic>" sanitised.
 	IngestRecordName = "kafarr.ingest.record_name"
 	// IngestAutoRegister registers a derived schema when the subject has
-	// none. Default true.
+	// none.
 	IngestAutoRegister = "kafarr.ingest.auto_register"
-	// IngestCoerce is exact (default: narrowing allowed when every value
-	// converts exactly) or strict (no narrowing).
+	// IngestCoerce is exact (narrowing allowed when every value converts
+	// exactly) or strict (no narrowing).
 	IngestCoerce = "kafarr.ingest.coerce"
 	// IngestKeyColumn names the column that becomes the record key.
 	IngestKeyColumn = "kafarr.ingest.key_column"
@@ -147,14 +149,13 @@ const (
 	// partition.
 	IngestPartitionColumn = "kafarr.ingest.partition_column"
 	// IngestTransactional makes one ingest call one Kafka transaction.
-	// Default false.
 	IngestTransactional = "kafarr.ingest.transactional"
-	// IngestCompression is none, gzip, snappy, lz4 or zstd. Default none.
+	// IngestCompression is none, gzip, snappy, lz4 or zstd.
 	IngestCompression = "kafarr.ingest.compression"
 	// IngestPartitions is the partition count of topics an ingest
-	// creates. Default: the broker's num.partitions.
+	// creates. Unset, it is the broker's num.partitions.
 	IngestPartitions = "kafarr.ingest.partitions"
 	// IngestReplicationFactor is the replication factor of topics an
-	// ingest creates. Default: the broker's default.replication.factor.
+	// ingest creates. Unset, it is the broker's default.replication.factor.
 	IngestReplicationFactor = "kafarr.ingest.replication_factor"
 )

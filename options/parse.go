@@ -87,6 +87,20 @@ type ReadSchemaSpec struct {
 	N int
 }
 
+// String returns the spec as a kafarr.read.schema value, which
+// ParseReadSchema parses back.
+func (r ReadSchemaSpec) String() string {
+	switch r.Kind {
+	case SchemaFirst:
+		return "first"
+	case SchemaVersion:
+		return "version:" + strconv.Itoa(r.N)
+	case SchemaID:
+		return "id:" + strconv.Itoa(r.N)
+	}
+	return "latest"
+}
+
 // ParseReadSchema parses latest | first | version:<n> | id:<n>.
 func ParseReadSchema(v string) (ReadSchemaSpec, error) {
 	switch v {

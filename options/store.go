@@ -3,7 +3,6 @@ package options
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -36,25 +35,33 @@ type Store struct {
 	parent *Store
 
 	mu   sync.RWMutex
-	vals map[string]string
+	vals map[string]value
+}
+
+// value is one option set on a Store: the string as set, and its typed
+// value, parsed once by Set.
+type value struct {
+	raw   string
+	typed any
 }
 
 // NewStore returns an empty database-level store.
 func NewStore() *Store {
-	return &Store{level: LevelDatabase, vals: map[string]string{}}
+	return &Store{level: LevelDatabase, vals: map[string]value{}}
 }
 
 // Child returns an empty store one level narrower than s whose lookups fall
 // back to s.
 func (s *Store) Child() *Store {
-	return &Store{level: s.level + 1, parent: s, vals: map[string]string{}}
+	return &Store{level: s.level + 1, parent: s, vals: map[string]value{}}
 }
 
 // Level is the store's level.
 func (s *Store) Level() Level { return s.level }
 
-// Set validates and stores one option. The uri option is expanded into the
-// options it carries.
+// Set validates and parses one option and stores it with its typed value;
+// a bad value leaves the value in force unchanged. The uri option is
+// expanded into the options it carries.
 func (s *Store) Set(key, val string) error {
 	if key == URI {
 		if s.level != LevelDatabase {
@@ -64,24 +71,28 @@ func (s *Store) Set(key, val string) error {
 		if err != nil {
 			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: option uri: " + err.Error()}
 		}
+		parsed := make(map[string]value, len(expanded))
 		for k, v := range expanded {
-			if err := check(k, v, s.level); err != nil {
+			typed, err := check(k, v, s.level)
+			if err != nil {
 				return err
 			}
+			parsed[k] = value{raw: v, typed: typed}
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.vals[URI] = Redact(val)
-		for k, v := range expanded {
+		s.vals[URI] = value{raw: Redact(val)}
+		for k, v := range parsed {
 			s.vals[k] = v
 		}
 		return nil
 	}
-	if err := check(key, val, s.level); err != nil {
+	typed, err := check(key, val, s.level)
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	s.vals[key] = val
+	s.vals[key] = value{raw: val, typed: typed}
 	s.mu.Unlock()
 	return nil
 }
@@ -106,26 +117,26 @@ func (s *Store) SetAll(opts map[string]string) error {
 	return nil
 }
 
-func check(key, val string, level Level) error {
+// check validates val for key at level and returns it typed.
+func check(key, val string, level Level) (any, error) {
 	d, ok := defs[key]
 	if !ok {
-		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-			"kafarr: unknown option %q; kafarr options are %s", key, knownPrefixes())}
+		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: unknown option %q; kafarr options are %s", key, knownOptions)}
 	}
 	if d.Scope == ScopeDatabase && level != LevelDatabase {
-		return scopeError(key, level)
+		return nil, scopeError(key, level)
 	}
-	if d.check != nil {
-		if err := d.check(val); err != nil {
-			shown := err.Error()
-			if d.Secret {
-				shown = "got a value"
-			}
-			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-				"kafarr: option %s: %s; it accepts %s", key, shown, d.Accepts)}
+	typed, err := d.parseValue(val)
+	if err != nil {
+		shown := err.Error()
+		if d.Secret {
+			shown = "got a value"
 		}
+		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: option %s: %s; it accepts %s", key, shown, d.Accepts)}
 	}
-	return nil
+	return typed, nil
 }
 
 func scopeError(key string, level Level) error {
@@ -141,10 +152,25 @@ func (s *Store) Lookup(key string) (string, bool) {
 		v, ok := cur.vals[key]
 		cur.mu.RUnlock()
 		if ok {
-			return v, true
+			return v.raw, true
 		}
 	}
 	return defs[key].Default, false
+}
+
+// typed returns the typed value in force for key: the one parsed when the
+// narrowest level set it, else the parsed default (nil when the option
+// has no default).
+func (s *Store) typed(key string) any {
+	for cur := s; cur != nil; cur = cur.parent {
+		cur.mu.RLock()
+		v, ok := cur.vals[key]
+		cur.mu.RUnlock()
+		if ok {
+			return v.typed
+		}
+	}
+	return defs[key].dflt
 }
 
 // Get returns the value in force for key (its default when unset).
@@ -153,20 +179,22 @@ func (s *Store) Get(key string) string {
 	return v
 }
 
-// Bool returns a boolean option; values were validated when set.
-func (s *Store) Bool(key string) bool { return s.Get(key) == "true" }
+// Bool returns a boolean option's value, parsed when it was set (false
+// for a key that is not a boolean option).
+func (s *Store) Bool(key string) bool {
+	b, _ := s.typed(key).(bool)
+	return b
+}
 
-// Int returns an integer option, or def when it is unset and has no
-// default.
-func (s *Store) Int(key string, def int64) int64 {
-	v := s.Get(key)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return def
-	}
+// Int returns an integer option's value, parsed when it was set: its
+// default when unset, 0 when it has none (or key is not an integer
+// option).
+//
+// The trailing argument is ignored: it was the default, which now comes
+// from the defs table only. It remains until the read path's last calls
+// move to Read(); do not pass it in new code.
+func (s *Store) Int(key string, _ ...int64) int64 {
+	n, _ := s.typed(key).(int64)
 	return n
 }
 
@@ -202,11 +230,4 @@ func (s *Store) GetOptionInt(key string) (int64, error) {
 		return 0, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s is not an integer (%q)", key, v)}
 	}
 	return n, nil
-}
-
-// IsKafarrKey reports whether key belongs to kafarr's namespace or is one
-// of the standard keys kafarr handles itself.
-func IsKafarrKey(key string) bool {
-	_, ok := defs[key]
-	return ok || strings.HasPrefix(key, "kafarr.")
 }

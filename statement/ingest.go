@@ -101,54 +101,24 @@ func (s *Statement) BindStream(_ context.Context, stream array.RecordReader) err
 	return nil
 }
 
-// ingestSettings are the ingest options in force for one call, read from
-// the statement's option store (which falls back to the connection's and
-// the database's).
+// ingestSettings are the settings of one ingest call: the ingest mode,
+// and the kafarr ingest options in force, from the statement's option
+// store (which falls back to the connection's and the database's).
 type ingestSettings struct {
-	mode         string
-	valueSubject string // "" = <topic>-value
-	version      int    // 0 = latest
-	recordName   string
-	autoRegister bool
-	coerce       avroarrow.CoerceMode
-	keyCol       string
-	keySubject   string
-	tsCol        string
-	hdrCol       string
-	prtCol       string
-	txn          bool
-	codec        string
-	partitions   int32 // -1 = broker default
-	replication  int16 // -1 = broker default
-	allowDelete  bool
+	options.IngestSettings
+	mode string
 }
 
 func loadIngestSettings(s *Statement) ingestSettings {
-	o := s.opts
-	set := ingestSettings{
-		mode:         s.ingest.mode,
-		valueSubject: o.Get(options.IngestValueSubject),
-		recordName:   o.Get(options.IngestRecordName),
-		autoRegister: o.Bool(options.IngestAutoRegister),
-		keyCol:       o.Get(options.IngestKeyColumn),
-		keySubject:   o.Get(options.IngestKeySubject),
-		tsCol:        o.Get(options.IngestTimestampColumn),
-		hdrCol:       o.Get(options.IngestHeadersColumn),
-		prtCol:       o.Get(options.IngestPartitionColumn),
-		txn:          o.Bool(options.IngestTransactional),
-		codec:        o.Get(options.IngestCompression),
-		partitions:   int32(o.Int(options.IngestPartitions, -1)),
-		replication:  int16(o.Int(options.IngestReplicationFactor, -1)),
-		allowDelete:  o.Bool(options.AllowDeleteTopics),
+	return ingestSettings{IngestSettings: s.opts.Ingest(), mode: s.ingest.mode}
+}
+
+// coerceMode maps kafarr.ingest.coerce to the encoder's mode.
+func (s *ingestSettings) coerceMode() avroarrow.CoerceMode {
+	if s.Coerce == options.CoerceStrict {
+		return avroarrow.CoerceStrict
 	}
-	// Values were validated when set.
-	if v := o.Get(options.IngestValueSchemaVersion); v != "latest" {
-		set.version = int(o.Int(options.IngestValueSchemaVersion, 0))
-	}
-	if o.Get(options.IngestCoerce) == "strict" {
-		set.coerce = avroarrow.CoerceStrict
-	}
-	return set
+	return avroarrow.CoerceExact
 }
 
 // ingestRun is one ingest call. Everything that can be checked without
@@ -237,7 +207,7 @@ func (r *ingestRun) plan(ctx context.Context) error {
 			return adbc.Error{Code: adbc.StatusAlreadyExists, Msg: fmt.Sprintf("kafarr: ingest mode create: topic %q already exists (use append or create_append)", r.topic)}
 		}
 	case adbc.OptionValueIngestModeReplace:
-		if !r.set.allowDelete {
+		if !r.set.AllowDeleteTopics {
 			return adbc.Error{Code: adbc.StatusUnauthorized, Msg: fmt.Sprintf(
 				"kafarr: ingest mode replace deletes topic %q and its data; set kafarr.allow_delete_topics=true to permit it", r.topic)}
 		}
@@ -262,19 +232,19 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	explicit := r.set.valueSubject != ""
-	r.val.subject = r.set.valueSubject
+	explicit := r.set.ValueSubject != ""
+	r.val.subject = r.set.ValueSubject
 	if !explicit {
 		r.val.subject = r.topic + "-value"
 	}
 	var info kafkaio.SchemaInfo
-	if !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.version == 0 && r.set.autoRegister {
+	if !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.ValueSchemaVersion == 0 && r.set.AutoRegister {
 		// replace recreates the table: the data, not the replaced
 		// topic's schema, defines it.
 		err = adbc.Error{Code: adbc.StatusNotFound}
 		r.val.dropSubject = true
 	} else {
-		info, err = lookupSubject(ctx, reg, r.val.subject, r.set.version)
+		info, err = lookupSubject(ctx, reg, r.val.subject, r.set.ValueSchemaVersion)
 	}
 	switch {
 	case err == nil:
@@ -287,14 +257,14 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 			r.val.writer, r.val.id, r.val.enc = writer, int32(info.ID), enc
 			return nil
 		}
-		if explicit || r.set.version != 0 || !r.fresh || !r.set.autoRegister {
+		if explicit || r.set.ValueSchemaVersion != 0 || !r.fresh || !r.set.AutoRegister {
 			return r.encodeErr(cerr, "the data does not fit schema id %d (subject %q version %d)", info.ID, r.val.subject, info.Version)
 		}
 		// The topic is new: its subject belongs to an earlier topic
 		// of the same name, and the data defines the new one's
 		// schema.
-	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.version == 0:
-		if !r.set.autoRegister {
+	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.ValueSchemaVersion == 0:
+		if !r.set.AutoRegister {
 			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
 				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
 		}
@@ -325,7 +295,7 @@ func lookupSubject(ctx context.Context, reg *kafkaio.Registry, subject string, v
 // columns kafarr.ingest.*_column designate feed a value field only when
 // the schema has a field of their name: derived schemas leave them out.
 func (r *ingestRun) compileValue(writer *avroarrow.Schema) (*avroarrow.Encoder, error) {
-	return avroarrow.CompileEncoder(r.in, writer, avroarrow.EncoderOptions{Coerce: r.set.coerce})
+	return avroarrow.CompileEncoder(r.in, writer, avroarrow.EncoderOptions{Coerce: r.set.coerceMode()})
 }
 
 // encodeErr reports an avroarrow error as InvalidArgument naming the
@@ -358,8 +328,8 @@ func (r *ingestRun) derive() (*avroarrow.Schema, error) {
 
 // recordName is the full name of a derived value record.
 func (r *ingestRun) recordName() string {
-	if r.set.recordName != "" {
-		return r.set.recordName
+	if r.set.RecordName != "" {
+		return r.set.RecordName
 	}
 	return recordNameFor(r.topic)
 }
@@ -415,7 +385,7 @@ func (r *ingestRun) apply(ctx context.Context) error {
 	if r.key != nil && r.key.register {
 		id, err := reg.Register(ctx, r.key.subject, r.key.schema.String())
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.keyCol, r.key.subject)
+			return prefixErr(err, "kafarr: ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.KeyColumn, r.key.subject)
 		}
 		r.key.id = int32(id)
 	}
@@ -426,7 +396,7 @@ func (r *ingestRun) apply(ctx context.Context) error {
 		}
 	}
 	if r.fresh {
-		if err := adm.CreateTopic(ctx, r.topic, r.set.partitions, r.set.replication, nil); err != nil {
+		if err := adm.CreateTopic(ctx, r.topic, r.set.Partitions, r.set.ReplicationFactor, nil); err != nil {
 			if statusOf(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
 				// Created by someone else since plan looked.
 				return nil

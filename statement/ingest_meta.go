@@ -42,11 +42,11 @@ func (m *metaPlan) designates(name string) bool {
 // their types, before anything is produced.
 func (r *ingestRun) planMeta() error {
 	m := &r.meta
-	m.names = [4]string{r.set.keyCol, r.set.tsCol, r.set.hdrCol, r.set.prtCol}
-	m.keyAvro = r.set.keySubject != ""
-	if m.keyAvro && r.set.keyCol == "" {
+	m.names = [4]string{r.set.KeyColumn, r.set.TimestampColumn, r.set.HeadersColumn, r.set.PartitionColumn}
+	m.keyAvro = r.set.KeySubject != ""
+	if m.keyAvro && r.set.KeyColumn == "" {
 		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-			"kafarr: ingest into %q: kafarr.ingest.key_subject %q needs kafarr.ingest.key_column to name the column holding the keys", r.topic, r.set.keySubject)}
+			"kafarr: ingest into %q: kafarr.ingest.key_subject %q needs kafarr.ingest.key_column to name the column holding the keys", r.topic, r.set.KeySubject)}
 	}
 	col := func(opt, name string) (int, error) {
 		if name == "" {
@@ -64,16 +64,16 @@ func (r *ingestRun) planMeta() error {
 		return idx[0], nil
 	}
 	var err error
-	if m.key, err = col("kafarr.ingest.key_column", r.set.keyCol); err != nil {
+	if m.key, err = col("kafarr.ingest.key_column", r.set.KeyColumn); err != nil {
 		return err
 	}
-	if m.ts, err = col("kafarr.ingest.timestamp_column", r.set.tsCol); err != nil {
+	if m.ts, err = col("kafarr.ingest.timestamp_column", r.set.TimestampColumn); err != nil {
 		return err
 	}
-	if m.hdr, err = col("kafarr.ingest.headers_column", r.set.hdrCol); err != nil {
+	if m.hdr, err = col("kafarr.ingest.headers_column", r.set.HeadersColumn); err != nil {
 		return err
 	}
-	if m.part, err = col("kafarr.ingest.partition_column", r.set.prtCol); err != nil {
+	if m.part, err = col("kafarr.ingest.partition_column", r.set.PartitionColumn); err != nil {
 		return err
 	}
 	typeErr := func(what, name, want string, dt arrow.DataType) error {
@@ -82,7 +82,7 @@ func (r *ingestRun) planMeta() error {
 	}
 	if m.key >= 0 && !m.keyAvro {
 		if dt := r.in.Field(m.key).Type; !isBytesish(dt) && !isInteger(dt) {
-			return typeErr("key", r.set.keyCol, "string, binary or integer (or set kafarr.ingest.key_subject for an Avro key)", dt)
+			return typeErr("key", r.set.KeyColumn, "string, binary or integer (or set kafarr.ingest.key_subject for an Avro key)", dt)
 		}
 	}
 	if m.ts >= 0 {
@@ -91,19 +91,19 @@ func (r *ingestRun) planMeta() error {
 			m.tsIsTimestamp, m.tsUnit = true, dt.Unit
 		case *arrow.Int64Type:
 		default:
-			return typeErr("timestamp", r.set.tsCol, "a timestamp or int64 milliseconds since the epoch", dt)
+			return typeErr("timestamp", r.set.TimestampColumn, "a timestamp or int64 milliseconds since the epoch", dt)
 		}
 	}
 	if m.hdr >= 0 {
 		dt := r.in.Field(m.hdr).Type
 		mt, ok := dt.(*arrow.MapType)
 		if !ok || !isStringish(mt.KeyType()) || !isBytesish(mt.ItemType()) {
-			return typeErr("headers", r.set.hdrCol, "map<utf8, binary or utf8>", dt)
+			return typeErr("headers", r.set.HeadersColumn, "map<utf8, binary or utf8>", dt)
 		}
 	}
 	if m.part >= 0 {
 		if dt := r.in.Field(m.part).Type; !isInteger(dt) {
-			return typeErr("partition", r.set.prtCol, "an integer", dt)
+			return typeErr("partition", r.set.PartitionColumn, "an integer", dt)
 		}
 	}
 	return nil
@@ -138,7 +138,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	if !r.meta.keyAvro {
 		return nil
 	}
-	k := &keyPlan{subject: r.set.keySubject}
+	k := &keyPlan{subject: r.set.KeySubject}
 	col := r.in.Field(r.meta.key)
 	k.in = arrow.NewSchema([]arrow.Field{{Name: keyWrapField, Type: col.Type, Nullable: true, Metadata: col.Metadata}}, nil)
 	reg := r.s.sess.Registry
@@ -149,7 +149,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 			return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
 		}
 		k.id = int32(info.ID)
-	case statusOf(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.autoRegister:
+	case statusOf(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.AutoRegister:
 		if k.schema, err = r.deriveKey(col); err != nil {
 			return err
 		}
@@ -157,8 +157,8 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	default:
 		return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
 	}
-	if err := k.compile(r.set.coerce); err != nil {
-		return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema of subject %q", r.set.keyCol, k.subject)
+	if err := k.compile(r.set.coerceMode()); err != nil {
+		return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema of subject %q", r.set.KeyColumn, k.subject)
 	}
 	r.key = k
 	return nil
@@ -212,7 +212,7 @@ func (r *ingestRun) keyEncodeErr(err error) error {
 	}
 	out := *ee
 	if rest, ok := strings.CutPrefix(out.Column, keyWrapField); ok {
-		out.Column = r.set.keyCol + rest
+		out.Column = r.set.KeyColumn + rest
 	}
 	if rest, ok := strings.CutPrefix(out.Field, keyWrapField); ok {
 		out.Field = strings.TrimPrefix(rest, ".")

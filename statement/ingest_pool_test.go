@@ -53,8 +53,8 @@ func TestIngestProducerPool(t *testing.T) {
 	if poolFor(sess) != p {
 		t.Fatal("poolFor made a second pool for one session")
 	}
-	plain := producerKey{codec: "none"}
-	lz4 := producerKey{codec: "lz4"}
+	plain := producerKey{codec: options.CompressionNone}
+	lz4 := producerKey{codec: options.CompressionLZ4}
 	a, err := p.get(plain)
 	if err != nil {
 		t.Fatal(err)

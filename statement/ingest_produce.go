@@ -79,7 +79,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 		r.meta.partitions = int32(n)
 	}
 	r.pool = poolFor(r.s.sess)
-	r.pkey = producerKey{codec: r.set.codec, manual: r.meta.part >= 0, txn: r.set.txn}
+	r.pkey = producerKey{codec: r.set.Compression, manual: r.meta.part >= 0, txn: r.set.Transactional}
 	cl, err := r.pool.get(r.pkey)
 	if err != nil {
 		return 0, prefixErr(err, "kafarr: ingest into %q: creating the producer", r.topic)
@@ -94,7 +94,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	healthy := false
 	defer func() { r.pool.put(r.pkey, cl, healthy) }()
 
-	if r.set.txn {
+	if r.set.Transactional {
 		if err := cl.BeginTransaction(); err != nil {
 			return 0, prefixErr(err, "kafarr: ingest into %q: beginning the transaction", r.topic)
 		}
@@ -126,7 +126,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	case err == nil && r.acks.failed.Load():
 		err = r.produceErr()
 	}
-	if r.set.txn {
+	if r.set.Transactional {
 		return r.endTxn(ctx, err, &healthy)
 	}
 	// A refused batch sent nothing; only a failed produce taints the

@@ -36,8 +36,8 @@ const descriptorVersion = 1
 // the connection that reads.
 var partitionOptions = []string{
 	options.ReadBatchRows, options.ReadTimeoutMs, options.ReadIsolation, options.ReadMetadataColumns,
-	options.ReadOnError, options.ReadUnionMode, options.ValueFormat, options.ValueSubjectStrategy,
-	options.ValueSubject, options.KeyFormat, options.KeySubject,
+	options.ReadOnError, options.ReadUnionMode, options.ValueFormatKey, options.ValueSubjectStrategy,
+	options.ValueSubject, options.KeyFormatKey, options.KeySubject,
 }
 
 // ExecutePartitions plans the query and returns one descriptor per Kafka

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
 )
 
 // maxIdleProducers is how many idle clients a pool keeps per producer
@@ -20,9 +21,9 @@ const maxIdleProducers = 2
 // its own: kgo fixes compression, partitioner and transactional id when a
 // client is made.
 type producerKey struct {
-	codec  string // none, gzip, snappy, lz4 or zstd
-	manual bool   // kafarr.ingest.partition_column: the record picks its partition
-	txn    bool   // kafarr.ingest.transactional
+	codec  options.Compression // kafarr.ingest.compression
+	manual bool                // kafarr.ingest.partition_column: the record picks its partition
+	txn    bool                // kafarr.ingest.transactional
 }
 
 // producerPool keeps producer clients for one session, so that an ingest
@@ -126,17 +127,16 @@ func newProducer(cfg kafkaio.Config, k producerKey) (*kgo.Client, error) {
 	return kafkaio.NewProducer(cfg, opts...)
 }
 
-// codecFor maps a kafarr.ingest.compression value to kgo's codec; the
-// option was validated when set.
-func codecFor(name string) kgo.CompressionCodec {
-	switch name {
-	case "gzip":
+// codecFor maps a kafarr.ingest.compression value to kgo's codec.
+func codecFor(c options.Compression) kgo.CompressionCodec {
+	switch c {
+	case options.CompressionGzip:
 		return kgo.GzipCompression()
-	case "snappy":
+	case options.CompressionSnappy:
 		return kgo.SnappyCompression()
-	case "lz4":
+	case options.CompressionLZ4:
 		return kgo.Lz4Compression()
-	case "zstd":
+	case options.CompressionZstd:
 		return kgo.ZstdCompression()
 	}
 	return kgo.NoCompression()

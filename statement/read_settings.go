@@ -37,10 +37,10 @@ func loadReadSettings(o *options.Store) readSettings {
 		follow:     o.Bool(options.ReadFollow),
 		startLate:  o.Get(options.ReadStart) == "latest",
 		onError:    o.Get(options.ReadOnError),
-		format:     o.Get(options.ValueFormat),
+		format:     o.Get(options.ValueFormatKey),
 		strategy:   o.Get(options.ValueSubjectStrategy),
 		subject:    o.Get(options.ValueSubject),
-		keyFormat:  o.Get(options.KeyFormat),
+		keyFormat:  o.Get(options.KeyFormatKey),
 		keySubject: o.Get(options.KeySubject),
 	}
 	// Values were validated when set, so parse errors cannot happen here.

@@ -196,7 +196,7 @@ func (s *Statement) ExecuteUpdate(ctx context.Context) (n int64, err error) {
 
 // dropTable deletes a topic, when kafarr.allow_delete_topics permits it.
 func (s *Statement) dropTable(ctx context.Context, q *sqlparse.DropTable) error {
-	if !s.opts.Bool(options.AllowDeleteTopics) {
+	if !s.opts.Read().AllowDeleteTopics {
 		return adbc.Error{Code: adbc.StatusUnauthorized, Msg: fmt.Sprintf(
 			"kafarr: DROP TABLE %q deletes the Kafka topic and its data; set kafarr.allow_delete_topics=true to permit it", q.Topic)}
 	}
