@@ -9,13 +9,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kafarr/kafarr/avroarrow"
-	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/internal/metacol"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
 )
-
-// rawValueColumn is the column a raw (non-Avro) value reads into.
-const rawValueColumn = "_value"
 
 // topicColumns returns the columns GetObjects lists for topic: the fields
 // SELECT * FROM topic would return under the connection's options, planned
@@ -25,106 +22,39 @@ const rawValueColumn = "_value"
 // not depend on the value schema are listed (see GetObjects). ok is false
 // when the topic no longer exists.
 func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []arrow.Field, ok bool, err error) {
-	pin, known, err := c.catalogValueSchema(ctx, topic)
-	if err != nil {
-		return nil, false, err
-	}
-	if known {
-		planned, err := c.planStar(ctx, topic, map[string]string{options.ReadSchema: pin})
-		switch statusOfErr(err) {
-		case adbc.StatusOK:
-			return planned, true, nil
-		case adbc.StatusNotFound, adbc.StatusInvalidArgument, adbc.StatusInvalidData, adbc.StatusNotImplemented:
-			// The schema vanished or cannot be read as Arrow (a
-			// non-Avro schema, an unsupported construct, an ambiguous
-			// subject): fall back to the schema-independent columns.
-		default:
-			return nil, false, err
+	sc, known, err := statement.TableSchema(ctx, c.sess, c.sess.Options, topic, false)
+	switch statusOfErr(err) {
+	case adbc.StatusOK:
+		if known {
+			return sc.Fields(), true, nil
 		}
+	case adbc.StatusNotFound, adbc.StatusInvalidArgument, adbc.StatusInvalidData, adbc.StatusNotImplemented, adbc.StatusInvalidState:
+		// The schema vanished or cannot be read as Arrow (a non-Avro
+		// schema, an unsupported construct, an ambiguous subject, no
+		// registry): fall back to the schema-independent columns.
+	default:
+		return nil, false, err
 	}
 	// Planning a raw read gives the metadata columns exactly as SELECT *
 	// builds them (the _key type included), plus the raw _value column,
 	// which only belongs when the connection reads raw values.
-	fields, err = c.planStar(ctx, topic, map[string]string{options.ValueFormatKey: string(options.FormatBinary)})
+	raw := c.sess.Options.Child()
+	if err := raw.Set(options.ValueFormatKey, string(options.FormatBinary)); err != nil {
+		return nil, false, err
+	}
+	sc, _, err = statement.TableSchema(ctx, c.sess, raw, topic, false)
 	if statusOfErr(err) == adbc.StatusNotFound {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	out := fields[:0]
-	for _, f := range fields {
-		if f.Name != rawValueColumn {
-			out = append(out, f)
+	for _, f := range sc.Fields() {
+		if f.Name != metacol.ValueName {
+			fields = append(fields, f)
 		}
 	}
-	return out, true, nil
-}
-
-// catalogValueSchema decides how the catalog plans topic's value columns:
-// known is false when they cannot be known without reading messages;
-// otherwise pin is the kafarr.read.schema value to plan with. Under
-// kafarr.read.schema=latest with a topic-named or explicit subject the
-// latest version is looked up here and pinned by id, so that a subject
-// without versions never makes the planner peek at messages.
-func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin string, known bool, err error) {
-	set := c.sess.Options.Read()
-	pin = set.Schema.String()
-	if set.ValueFormat != options.FormatAvro {
-		return pin, true, nil
-	}
-	if c.sess.Registry == nil {
-		// No registry configured: Avro values cannot be described (a
-		// query would say it needs kafarr.schema_registry.url).
-		return "", false, nil
-	}
-	switch set.Schema.Kind {
-	case options.SchemaFirst:
-		return "", false, nil
-	case options.SchemaID, options.SchemaVersion:
-		return pin, true, nil
-	}
-	subject := set.ValueSubject
-	if subject == "" {
-		switch set.SubjectStrategy {
-		case options.StrategyTopic:
-			subject = topic + "-value"
-		case options.StrategyTopicRecord:
-			// The planner searches the subjects; an ambiguous or
-			// missing one is an error GetObjects falls back on.
-			return pin, true, nil
-		default: // record: the subject is named after the message's record
-			return "", false, nil
-		}
-	}
-	info, err := c.sess.Registry.Latest(ctx, subject)
-	switch statusOfErr(err) {
-	case adbc.StatusOK:
-		return options.ReadSchemaSpec{Kind: options.SchemaID, N: info.ID}.String(), true, nil
-	case adbc.StatusNotFound:
-		return "", false, nil
-	}
-	return "", false, err
-}
-
-// planStar plans SELECT * FROM topic with extra statement options and
-// returns the result's fields.
-func (c *Connection) planStar(ctx context.Context, topic string, opts map[string]string) ([]arrow.Field, error) {
-	st := statement.New(c.sess)
-	defer st.Close()
-	for k, v := range opts {
-		if err := st.SetOption(k, v); err != nil {
-			return nil, err
-		}
-	}
-	if err := st.SetSqlQuery("SELECT * FROM " + sqlparse.QuoteIdent(topic)); err != nil {
-		return nil, err
-	}
-	sc, err := st.ExecuteSchema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sc.Fields(), nil
+	return fields, true, nil
 }
 
 // statusOfErr is the ADBC status of err: OK for nil, Unknown for an error
@@ -138,20 +68,6 @@ func statusOfErr(err error) adbc.Status {
 		return ae.Code
 	}
 	return adbc.StatusUnknown
-}
-
-// recordColumnRemarks describes the columns filled from the Kafka record
-// rather than decoded from its value; GetObjects reports them as remarks.
-var recordColumnRemarks = map[string]string{
-	"_topic":       "Kafka record topic",
-	"_partition":   "Kafka record partition",
-	"_offset":      "Kafka record offset within its partition (assigned by the broker)",
-	"_timestamp":   "Kafka record timestamp (milliseconds, UTC)",
-	"_key":         "Kafka record key, decoded per kafarr.key.format",
-	"_headers":     "Kafka record headers",
-	"_schema_id":   "Schema registry id of the record value's writer schema",
-	rawValueColumn: "Kafka record value, undecoded (kafarr.value.format)",
-	"_error":       "Why the record value could not be decoded (kafarr.read.on_error=null)",
 }
 
 // columnBuilders are the child builders of one GetObjects COLUMN_SCHEMA
@@ -209,7 +125,8 @@ func (b columnBuilders) append(f arrow.Field, pos int32) {
 	b.st.Append(true)
 	b.name.Append(f.Name)
 	b.position.Append(pos)
-	remark, isRecordColumn := recordColumnRemarks[f.Name]
+	mc, isRecordColumn := metacol.Lookup(f.Name)
+	remark := mc.Remark
 	if !isRecordColumn {
 		remark = avroRemark(f.Metadata)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
@@ -97,12 +96,8 @@ func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *stri
 		return nil, adbc.Error{Code: adbc.StatusNotFound, SqlState: [5]byte{'4', '2', 'S', '0', '2'}, Msg: fmt.Sprintf(
 			"kafarr: table %q not found: the cluster is catalog %q with the one schema %q", tableName, CatalogName, DBSchemaName)}
 	}
-	st := statement.New(c.sess)
-	defer st.Close()
-	if err := st.SetSqlQuery(fmt.Sprintf("SELECT * FROM %s", sqlparse.QuoteIdent(tableName))); err != nil {
-		return nil, err
-	}
-	return st.ExecuteSchema(ctx)
+	sc, _, err := statement.TableSchema(ctx, c.sess, c.sess.Options, tableName, true)
+	return sc, err
 }
 
 // SetOption sets a connection option: autocommit (only true), or any

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/kafarr/kafarr/internal/metacol"
 )
 
 // Scope says at which levels an option may be set.
@@ -43,7 +45,7 @@ type Def struct {
 
 // MetadataColumnNames are the metadata columns a read can return, in the
 // order SELECT * lists them.
-var MetadataColumnNames = []string{"_topic", "_partition", "_offset", "_timestamp", "_key", "_headers", "_schema_id"}
+var MetadataColumnNames = metacol.ListableNames
 
 // kind is the type of an option's values: what it accepts, and how a
 // value is checked and parsed once, when it is set. The typed value is a

@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/codec"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -228,7 +230,7 @@ func (r *ingestRun) plan(ctx context.Context) error {
 //     the columns, to be registered under <topic>-value unless
 //     kafarr.ingest.auto_register=false.
 func (r *ingestRun) planValue(ctx context.Context) error {
-	reg, err := r.s.sess.registry("ingest with Avro values")
+	reg, err := r.s.sess.needRegistry("ingest with Avro values")
 	if err != nil {
 		return err
 	}
@@ -248,7 +250,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	}
 	switch {
 	case err == nil:
-		writer, err := parseRegistered(info)
+		writer, err := codec.ParseAvro(info)
 		if err != nil {
 			return prefixErr(err, "kafarr: ingest into %q: subject %q", r.topic, r.val.subject)
 		}
@@ -263,7 +265,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		// The topic is new: its subject belongs to an earlier topic
 		// of the same name, and the data defines the new one's
 		// schema.
-	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.ValueSchemaVersion == 0:
+	case adbcerr.Status(err) == adbc.StatusNotFound && !explicit && r.set.ValueSchemaVersion == 0:
 		if !r.set.AutoRegister {
 			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
 				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
@@ -373,7 +375,7 @@ func (r *ingestRun) apply(ctx context.Context) error {
 			// incompatible with the replaced topic's: that subject
 			// goes with its topic, permanently so that registering
 			// starts afresh.
-			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || statusOf(derr) == adbc.StatusNotFound {
+			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || adbcerr.Status(derr) == adbc.StatusNotFound {
 				id, err = reg.Register(ctx, r.val.subject, r.val.writer.String())
 			}
 		}
@@ -391,13 +393,13 @@ func (r *ingestRun) apply(ctx context.Context) error {
 	}
 	adm := r.s.sess.Admin
 	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {
-		if err := adm.DeleteTopic(ctx, r.topic); err != nil && statusOf(err) != adbc.StatusNotFound {
+		if err := adm.DeleteTopic(ctx, r.topic); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
 			return prefixErr(err, "kafarr: ingest mode replace")
 		}
 	}
 	if r.fresh {
 		if err := adm.CreateTopic(ctx, r.topic, r.set.Partitions, r.set.ReplicationFactor, nil); err != nil {
-			if statusOf(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
+			if adbcerr.Status(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
 				// Created by someone else since plan looked.
 				return nil
 			}

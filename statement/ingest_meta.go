@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/codec"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // metaPlan locates the columns that become a record's key, timestamp,
@@ -145,11 +147,11 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	info, err := reg.Latest(ctx, k.subject)
 	switch {
 	case err == nil:
-		if k.schema, err = parseRegistered(info); err != nil {
+		if k.schema, err = codec.ParseAvro(info); err != nil {
 			return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
 		}
 		k.id = int32(info.ID)
-	case statusOf(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.AutoRegister:
+	case adbcerr.Status(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.AutoRegister:
 		if k.schema, err = r.deriveKey(col); err != nil {
 			return err
 		}

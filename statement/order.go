@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kafarr/kafarr/kafkaio"
@@ -26,7 +27,7 @@ func (r *recordReader) nextOrdered() (arrow.RecordBatch, error) {
 	if r.ordered == nil || r.orderAt >= r.ordered.NumRows() {
 		return nil, nil
 	}
-	end := min(r.orderAt+int64(r.plan.set.batchRows), r.ordered.NumRows())
+	end := min(r.orderAt+int64(r.plan.set.BatchRows), r.ordered.NumRows())
 	out := r.ordered.NewSlice(r.orderAt, end)
 	r.orderAt = end
 	return out, nil
@@ -42,7 +43,7 @@ func (r *recordReader) sortAll() error {
 		if err != nil {
 			return err
 		}
-		if p.fullSnap == nil || !r.widen() {
+		if p.full == nil || !r.widen() {
 			if all == nil {
 				return nil
 			}
@@ -52,10 +53,11 @@ func (r *recordReader) sortAll() error {
 		if all != nil {
 			all.Release()
 		}
-		p.close()
-		p.kr = nil
 		r.s.release()
-		s, err := newScan(r.ctx, p, r.mem)
+		if err := r.e.reopen(r.widened); err != nil {
+			return err
+		}
+		s, err := newScan(r.e, r.mem)
 		if err != nil {
 			return err
 		}
@@ -71,8 +73,9 @@ func (r *recordReader) sortAll() error {
 func (r *recordReader) widen() bool {
 	p := r.plan
 	grew := false
-	for i := range p.snap.Ranges {
-		rg, full := &p.snap.Ranges[i], p.fullSnap[i]
+	ranges := slices.Clone(r.e.ranges)
+	for i := range ranges {
+		rg, full := &ranges[i], p.full[i]
 		if r.s.rows[rg.Partition] >= p.q.Limit || (rg.Start <= full.Start && rg.End >= full.End) {
 			continue
 		}
@@ -86,6 +89,7 @@ func (r *recordReader) widen() bool {
 		*rg = w.Ranges[0]
 		grew = true
 	}
+	r.widened = ranges
 	return grew
 }
 
@@ -175,7 +179,7 @@ func (r *recordReader) sortCollected(all arrow.RecordBatch) error {
 	if p.q.Limit >= 0 && int64(len(idx)) > p.q.Limit {
 		idx = idx[:p.q.Limit]
 	}
-	out, err := takeRows(r.ctx, r.mem, all, idx)
+	out, err := takeRows(r.e.ctx, r.mem, all, idx)
 	if err != nil {
 		return err
 	}

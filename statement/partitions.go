@@ -64,25 +64,26 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 	if q.OrderBy != nil {
 		return nil, parts, -1, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: ExecutePartitions cannot ORDER BY: partitions are read independently; sort the combined result"}
 	}
-	set := loadReadSettings(s.opts)
-	if set.group != "" || set.follow {
+	set := s.opts.Read()
+	if set.Group != "" || set.Follow {
 		return nil, parts, -1, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: ExecutePartitions does not support kafarr.consumer.group or kafarr.read.follow; use ExecuteQuery"}
 	}
-	p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, false)
+	e, err := startRead(ctx, s.sess, set, s.sql, q, nil, execSchema)
 	if err != nil {
 		return nil, parts, -1, err
 	}
-	p.close()
+	e.close()
+	p := e.plan
 	opts := map[string]string{}
 	for _, k := range partitionOptions {
 		opts[k] = s.opts.Get(k)
 	}
-	if p.readerID > 0 {
+	if v := p.value; v.readerID > 0 {
 		// Pin the reader schema, so that every partition's batches have
 		// the schema returned here even if a new version is registered.
-		opts[options.ReadSchema] = "id:" + strconv.Itoa(p.readerID)
-		if p.subject != "" {
-			opts[options.ValueSubject] = p.subject
+		opts[options.ReadSchema] = "id:" + strconv.Itoa(v.readerID)
+		if v.subject != "" {
+			opts[options.ValueSubject] = v.subject
 		}
 	}
 	for _, r := range p.snap.Ranges {
@@ -139,9 +140,9 @@ func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr a
 		return nil, err
 	}
 	snap := kafkaio.Snapshot{Topic: d.Topic, Ranges: []kafkaio.PartitionRange{{Partition: d.Partition, Start: d.Start, End: d.End}}}
-	p, err := prepareRead(ctx, sess, store, d.SQL, q, &snap, true)
+	e, err := startRead(ctx, sess, store.Read(), d.SQL, q, &snap, execRows)
 	if err != nil {
 		return nil, err
 	}
-	return newRecordReader(p, sess.Alloc)
+	return newRecordReader(e, sess.Alloc)
 }

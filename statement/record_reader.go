@@ -2,16 +2,17 @@ package statement
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/kafkaio"
 )
 
 // recordReader streams a query's result. It pulls records from Kafka only
@@ -23,16 +24,15 @@ type recordReader struct {
 	refs atomic.Int64
 	mem  memory.Allocator
 	plan *readPlan
+	e    *execution
 	s    *scan
-
-	ctx    context.Context
-	cancel context.CancelFunc
 
 	// ordered holds the sorted result under ORDER BY, handed out in
 	// slices of batch_rows.
 	ordered arrow.RecordBatch
 	orderAt int64
 	sorted  bool
+	widened []kafkaio.PartitionRange // the windows of the next ORDER BY read
 
 	cur  arrow.RecordBatch
 	err  error
@@ -41,23 +41,21 @@ type recordReader struct {
 
 var _ array.RecordReader = (*recordReader)(nil)
 
-// newRecordReader starts executing a plan. It takes ownership of the plan
-// (and its Kafka reader).
-func newRecordReader(p *readPlan, mem memory.Allocator) (*recordReader, error) {
-	if p.set.group != "" && p.q.OrderBy != nil {
-		p.close()
-		return nil, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: ORDER BY cannot be combined with kafarr.consumer.group: a group commits offsets in log order"}
+// newRecordReader streams an execution's rows. It takes ownership of the
+// execution.
+func newRecordReader(e *execution, mem memory.Allocator) (*recordReader, error) {
+	p := e.plan
+	if p.set.Group != "" && p.q.OrderBy != nil {
+		e.close()
+		return nil, adbcerr.NewState(adbc.StatusNotImplemented, adbcerr.FeatureNotSupported,
+			"ORDER BY cannot be combined with kafarr.consumer.group: a group commits offsets in log order")
 	}
-	// Registry lookups during the read share the read's time budget; the
-	// Kafka reader keeps its own deadline.
-	ctx, cancel := context.WithTimeout(context.Background(), p.set.timeout+5*time.Second)
-	s, err := newScan(ctx, p, mem)
+	s, err := newScan(e, mem)
 	if err != nil {
-		cancel()
-		p.close()
+		e.close()
 		return nil, err
 	}
-	r := &recordReader{mem: mem, plan: p, s: s, ctx: ctx, cancel: cancel}
+	r := &recordReader{mem: mem, plan: p, e: e, s: s}
 	r.refs.Store(1)
 	return r, nil
 }
@@ -80,9 +78,8 @@ func (r *recordReader) Release() {
 		r.ordered = nil
 	}
 	_ = r.commit()
-	r.plan.close()
 	r.s.release()
-	r.cancel()
+	r.e.close()
 }
 
 // Schema returns the result schema, with the result metadata.
@@ -191,19 +188,21 @@ func withParentNulls(mem memory.Allocator, parent *array.Struct, child arrow.Arr
 	return out
 }
 
-// commit commits a consumer group's offsets once.
+// commit commits a consumer group's offsets once: those of exactly the
+// rows the caller received. It runs when the stream ends or is released,
+// and so does not depend on the read's context, which may be cancelled by
+// then; it has the read timeout of its own.
 func (r *recordReader) commit() (err error) {
 	r.once.Do(func() {
-		p := r.plan
-		if p.set.group == "" || p.kr == nil {
+		p, e := r.plan, r.e
+		if p.set.Group == "" || e.kr == nil {
 			return
 		}
-		offsets := r.s.commitOffsets(p.kr)
-		ctx, cancel := context.WithTimeout(context.Background(), p.set.timeout)
+		offsets := r.s.commitOffsets(e.kr)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), p.set.Timeout)
 		defer cancel()
-		if cerr := p.sess.Admin.CommitOffsets(ctx, p.set.group, p.snap.Topic, offsets); cerr != nil {
-			err = adbc.Error{Code: statusOr(cerr, adbc.StatusIO), Msg: fmt.Sprintf(
-				"kafarr: committing the offsets of consumer group %q on topic %q: %v", p.set.group, p.snap.Topic, cerr)}
+		if cerr := e.sess.Admin.CommitOffsets(ctx, p.set.Group, p.snap.Topic, offsets); cerr != nil {
+			err = adbcerr.Wrap(cerr, "committing the offsets of consumer group %q on topic %q", p.set.Group, p.snap.Topic)
 		}
 	})
 	return err
@@ -211,15 +210,8 @@ func (r *recordReader) commit() (err error) {
 
 // progress returns the records read and the total the snapshot implies.
 func (r *recordReader) progress() (done, total int64) {
-	if r.plan.kr == nil {
+	if r.e.kr == nil {
 		return 0, r.plan.snap.Total()
 	}
-	return r.plan.kr.Progress()
-}
-
-func statusOr(err error, def adbc.Status) adbc.Status {
-	if st := statusOf(err); st != adbc.StatusUnknown {
-		return st
-	}
-	return def
+	return r.e.kr.Progress()
 }

@@ -1,55 +1,48 @@
 package statement
 
 import (
-	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/codec"
+	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/metacol"
 	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
 )
 
-var errEOF = io.EOF
-
-// scan turns the records of a plan's Kafka reader into batches of the
-// plan's built columns, filtered by its row terms: the streaming core under
-// the record readers. It tracks which records the caller has consumed, so
-// that a consumer group commits exactly those.
+// scan turns the records of an execution into batches of the plan's built
+// columns, filtered by its row terms: the streaming core under the record
+// readers. Values (and Avro keys) are decoded by the plan's codec.Decoders,
+// whose format the scan does not know. It tracks which records the caller
+// has consumed, so that a consumer group commits exactly those.
 type scan struct {
 	p   *readPlan
+	e   *execution
 	mem memory.Allocator
-	ctx context.Context
 
 	bb    *avroarrow.BatchBuilder
 	extra []extraCol
 	keyBB *avroarrow.BatchBuilder // Avro keys, decoded beside bb
 	keyOK []bool                  // per row: the key was not null
 
-	lastID  int32
-	lastDec *avroarrow.Decoder
-	keyID   int32
-	keyDec  *avroarrow.Decoder
+	value codec.Decoder
+	key   codec.Decoder // nil unless keys are Avro
 
-	// The records fetched but not processed yet: first those the plan
-	// peeked at to find its schema, then the rest of the current fetched
-	// batch from index at on. Scanning a RecordBatch in place, rather than
-	// as kgo records, costs no allocation per record or per fetch.
-	peeked []*kgo.Record
-	cur    *kafkaio.RecordBatch
-	at     int
-	rec    record     // the record being processed
-	log    []logEntry // the records of the batch being built, in order
-	pos    map[int32]int64
-	left   map[int32]int64 // first unconsumed offset per partition, once stopped
-	rows   map[int32]int64 // rows built per partition, for ORDER BY windows
+	// cur is the fetched batch being scanned, from index at on. Scanning
+	// a RecordBatch in place costs no allocation per record or per fetch.
+	cur  *kafkaio.RecordBatch
+	at   int
+	log  []logEntry // the records of the batch being built, in order
+	pos  map[int32]int64
+	left map[int32]int64 // first unconsumed offset per partition, once stopped
+	rows map[int32]int64 // rows built per partition, for ORDER BY windows
 	// runPart and runRows count the rows built in the current run of one
 	// partition's records, added to rows when the partition changes and
 	// when a batch ends: a map write per record costs a third of add.
@@ -63,32 +56,10 @@ type scan struct {
 	runs bool
 }
 
-// extraCol is a built column beside the value columns.
+// extraCol is a built metadata column beside the value columns.
 type extraCol struct {
-	kind extraKind
+	kind metacol.Kind
 	col  *avroarrow.Column // nil for an Avro _key, which keyBB builds
-}
-
-// extraKind says what an extra column holds; a switch on it costs less per
-// row than one on the column's name.
-type extraKind uint8
-
-const (
-	extraTopic extraKind = iota
-	extraPartition
-	extraOffset
-	extraTimestamp
-	extraKey
-	extraHeaders
-	extraSchemaID
-	extraValue
-	extraError
-)
-
-var extraKinds = map[string]extraKind{
-	"_topic": extraTopic, "_partition": extraPartition, "_offset": extraOffset,
-	"_timestamp": extraTimestamp, "_key": extraKey, "_headers": extraHeaders,
-	"_schema_id": extraSchemaID, colValue: extraValue, colError: extraError,
 }
 
 // logEntry is one processed record: row is its row in the batch, or -1
@@ -99,49 +70,10 @@ type logEntry struct {
 	offset    int64
 }
 
-// record is the scan's view of one Kafka record: a row of a fetched
-// RecordBatch (bytes aliasing the fetch response), or a kgo record the
-// plan peeked at. Timestamp is milliseconds since the epoch.
-type record struct {
-	Topic     string
-	Partition int32
-	Offset    int64
-	Timestamp int64
-	Key       []byte
-	Value     []byte
-
-	batch *kafkaio.RecordBatch // headers source, with index; nil for kr
-	index int
-	kr    *kgo.Record
-}
-
-// recordOf views a kgo record.
-func recordOf(r *kgo.Record) record {
-	return record{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UnixMilli(),
-		Key: r.Key, Value: r.Value, kr: r}
-}
-
-// viewBatchRecord sets s.rec to record i of the current fetched batch,
-// field by field: building a record value and copying it in cost more
-// than decoding a tick.
-func (s *scan) viewBatchRecord(i int) {
-	b, r := s.cur, &s.rec
-	r.Topic, r.Partition, r.batch, r.kr = b.Topic, b.Partition, b, nil
-	r.Offset, r.Timestamp, r.index = b.Offsets[i], b.Timestamps[i], i
-	r.Key, r.Value = b.Key(i), b.Value(i)
-}
-
-// headers returns the record's headers, decoded only when asked for.
-func (r *record) headers() []kgo.RecordHeader {
-	if r.batch != nil {
-		return r.batch.Headers(r.index)
-	}
-	return r.kr.Headers
-}
-
-func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, error) {
-	s := &scan{p: p, mem: mem, ctx: ctx, peeked: p.peeked, pos: map[int32]int64{}, rows: map[int32]int64{}, limit: p.q.Limit}
-	p.peeked = nil
+func newScan(e *execution, mem memory.Allocator) (*scan, error) {
+	p := e.plan
+	s := &scan{p: p, e: e, mem: mem, pos: map[int32]int64{}, rows: map[int32]int64{}, limit: p.q.Limit}
+	s.value, s.key = p.decoders(e.sess)
 	if p.q.OrderBy != nil {
 		// LIMIT applies after sorting.
 		s.limit = -1
@@ -151,43 +83,34 @@ func newScan(ctx context.Context, p *readPlan, mem memory.Allocator) (*scan, err
 		return nil, err
 	}
 	s.bb = bb
-	for _, f := range p.extra {
-		kind, ok := extraKinds[f.Name]
-		if !ok {
-			s.release()
-			return nil, adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf("kafarr: unknown metadata column %q", f.Name)}
-		}
-		if kind == extraKey && p.keyMode == "avro" {
-			s.extra = append(s.extra, extraCol{kind: kind})
+	for _, c := range p.extra {
+		if c.Kind == metacol.Key && s.key != nil {
+			s.extra = append(s.extra, extraCol{kind: c.Kind})
 			continue
 		}
-		c, err := bb.AddColumn(f)
+		col, err := bb.AddColumn(p.built.Field(p.built.FieldIndices(c.Name)[0]))
 		if err != nil {
 			s.release()
 			return nil, err
 		}
-		s.extra = append(s.extra, extraCol{kind: kind, col: c})
+		s.extra = append(s.extra, extraCol{kind: c.Kind, col: col})
 	}
-	if p.keyMode == "avro" && p.wantsColumn("_key") {
-		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.keyCache.Schema()); err != nil {
+	if s.key != nil {
+		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.key.cache.Schema()); err != nil {
 			s.release()
 			return nil, err
 		}
 	}
-	for _, r := range p.snap.Ranges {
+	for _, r := range e.ranges {
 		s.pos[r.Partition] = r.Start
 	}
-	s.runs = p.cache != nil && len(p.metaTerms) == 0 && s.keyBB == nil
-	for _, e := range s.extra {
-		switch e.kind {
-		case extraPartition, extraOffset, extraTimestamp, extraTopic, extraKey, extraSchemaID, extraError:
+	s.runs = p.value.cache != nil && len(p.metaTerms) == 0 && s.keyBB == nil
+	for _, c := range s.extra {
+		switch c.kind {
+		case metacol.Partition, metacol.Offset, metacol.Timestamp, metacol.Topic, metacol.Key, metacol.SchemaID, metacol.Error:
 		default:
 			s.runs = false
 		}
-	}
-	if err := p.openReader(); err != nil {
-		s.release()
-		return nil, err
 	}
 	return s, nil
 }
@@ -229,7 +152,7 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 		s.stop()
 		return s.finishBatch()
 	}
-	batchRows := p.set.batchRows
+	batchRows := p.set.BatchRows
 	if s.limit >= 0 && len(p.rowTerms) == 0 && int64(batchRows) > s.limit {
 		batchRows = int(s.limit)
 	}
@@ -248,7 +171,7 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 				s.cur.Release()
 				s.cur = nil
 			}
-			b, err := p.kr.NextBatch(s.ctx)
+			b, err := s.e.next()
 			if errors.Is(err, io.EOF) {
 				s.done = true
 				break
@@ -258,19 +181,14 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			}
 			s.cur, s.at = b, 0
 		}
-		if len(s.peeked) > 0 {
-			s.rec = recordOf(s.peeked[0])
-		} else {
-			if s.runs {
-				if n := s.addRun(s.cur, s.at, min(batchRows-s.bb.Len(), s.cur.Len()-s.at)); n > 0 {
-					s.at += n
-					s.read += int64(n)
-					continue
-				}
+		if s.runs {
+			if n := s.addRun(s.cur, s.at, min(batchRows-s.bb.Len(), s.cur.Len()-s.at)); n > 0 {
+				s.at += n
+				s.read += int64(n)
+				continue
 			}
-			s.viewBatchRecord(s.at)
 		}
-		stop, err := s.add(&s.rec)
+		stop, err := s.add(s.cur, s.at)
 		if err != nil {
 			return nil, err
 		}
@@ -278,11 +196,7 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 			s.stop()
 			break
 		}
-		if len(s.peeked) > 0 {
-			s.peeked = s.peeked[1:]
-		} else {
-			s.at++
-		}
+		s.at++
 		s.read++
 	}
 	return s.finishBatch()
@@ -294,10 +208,10 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 // handful of records does not allocate and zero a whole batch.
 func (s *scan) reserveRows(batchRows int) int {
 	n := min(batchRows, 1<<16)
-	if s.p.set.follow {
+	if s.p.set.Follow {
 		return min(n, 1<<12)
 	}
-	left := s.p.snap.Total() - s.read
+	left := kafkaio.Snapshot{Ranges: s.e.ranges}.Total() - s.read
 	return int(max(min(int64(n), left), 1))
 }
 
@@ -309,22 +223,26 @@ func (s *scan) stop() {
 	if s.cur != nil {
 		s.cur.Release()
 	}
-	s.peeked, s.cur, s.at = nil, nil, 0
+	s.cur, s.at = nil, 0
 }
 
-// hasPending reports whether records fetched are still to be processed.
+// hasPending reports whether records of the current batch are still to be
+// processed.
 func (s *scan) hasPending() bool {
-	return len(s.peeked) > 0 || (s.cur != nil && s.at < s.cur.Len())
+	return s.cur != nil && s.at < s.cur.Len()
 }
 
-// markLeftPending marks the records not processed yet unconsumed.
+// markLeftPending marks the records fetched but not processed yet
+// unconsumed.
 func (s *scan) markLeftPending() {
-	for _, r := range s.peeked {
-		s.markLeftAt(r.Partition, r.Offset)
-	}
 	if s.cur != nil && s.at < s.cur.Len() {
 		// One partition in offset order: the first is the lowest.
 		s.markLeftAt(s.cur.Partition, s.cur.Offsets[s.at])
+	}
+	for _, b := range s.e.pending {
+		if b.Len() > 0 {
+			s.markLeftAt(b.Partition, b.Offsets[0])
+		}
 	}
 }
 
@@ -337,12 +255,13 @@ func (s *scan) markLeftAt(partition int32, offset int64) {
 	}
 }
 
-// add processes one record. stop is true when the record must not be read
-// (the schema changed under kafarr.read.schema=first).
-func (s *scan) add(rec *record) (stop bool, err error) {
+// add processes record i of b. stop is true when the record must not be
+// read (the schema changed under kafarr.read.schema=first).
+func (s *scan) add(b *kafkaio.RecordBatch, i int) (stop bool, err error) {
 	p := s.p
-	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, rec.Partition, rec.Offset, rec.Timestamp) {
-		s.log = append(s.log, logEntry{partition: rec.Partition, row: -1, offset: rec.Offset})
+	part, offset := b.Partition, b.Offsets[i]
+	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, part, offset, b.Timestamps[i]) {
+		s.log = append(s.log, logEntry{partition: part, row: -1, offset: offset})
 		return false, nil
 	}
 	mark := s.bb.Mark()
@@ -350,93 +269,87 @@ func (s *scan) add(rec *record) (stop bool, err error) {
 	if s.keyBB != nil {
 		keyMark = s.keyBB.Mark()
 	}
-	var id int32 = -1
-	cause, err := s.addValue(rec, &id)
-	if err != nil {
-		return false, err
-	}
-	if cause == errSchemaChanged {
-		return true, nil
+	var (
+		id    int32 = -1
+		cause string
+	)
+	if v := b.Value(i); v == nil {
+		// A tombstone: its value columns are null in every format.
+		s.bb.AppendNullRow()
+	} else if id, cause, err = s.value.Append(s.e.ctx, v, s.bb); err != nil {
+		if err == codec.ErrSchemaChanged {
+			return true, nil
+		}
+		return false, adbcerr.Wrap(err, "topic %q partition %d offset %d", b.Topic, part, offset)
 	}
 	if cause == "" && s.keyBB != nil {
-		cause = s.addKey(rec)
+		if cause, err = s.addKey(b.Key(i)); err != nil {
+			return false, adbcerr.Wrap(err, "topic %q partition %d offset %d", b.Topic, part, offset)
+		}
 		if cause != "" {
 			s.bb.Rollback(mark)
 		}
 	}
 	if cause != "" {
-		switch p.set.onError {
-		case "skip":
+		switch p.set.OnError {
+		case options.OnErrorSkip:
 			if s.keyBB != nil {
 				s.keyBB.Rollback(keyMark)
 				s.keyOK = s.keyOK[:keyMark]
 			}
-			s.log = append(s.log, logEntry{partition: rec.Partition, row: -1, offset: rec.Offset})
+			s.log = append(s.log, logEntry{partition: part, row: -1, offset: offset})
 			return false, nil
-		case "null":
+		case options.OnErrorNull:
 			s.bb.AppendNullRow()
 			if s.keyBB != nil && s.keyBB.Len() == keyMark {
 				s.keyBB.AppendNullRow()
 				s.keyOK = append(s.keyOK, false)
 			}
 		default:
-			return false, adbc.Error{Code: adbc.StatusInvalidData, Msg: fmt.Sprintf(
-				"kafarr: topic %q partition %d offset %d: %s (set kafarr.read.on_error=skip or null to read past it)",
-				rec.Topic, rec.Partition, rec.Offset, cause)}
+			return false, adbcerr.New(adbc.StatusInvalidData,
+				"topic %q partition %d offset %d: %s (set kafarr.read.on_error=skip or null to read past it)",
+				b.Topic, part, offset, cause)
 		}
 	}
-	s.appendExtra(rec, id, cause)
-	if rec.Partition != s.runPart {
+	s.appendExtra(b, i, id, cause)
+	if part != s.runPart {
 		s.flushRows()
-		s.runPart = rec.Partition
+		s.runPart = part
 	}
 	s.runRows++
-	s.log = append(s.log, logEntry{partition: rec.Partition, row: int32(mark), offset: rec.Offset})
+	s.log = append(s.log, logEntry{partition: part, row: int32(mark), offset: offset})
 	return false, nil
 }
 
 // addRun appends rows for up to max records of b from index at, as add
-// would, and returns how many it took. It stops before a record that
-// needs add's care (a null or unframed value, a schema id other than the
-// last one, a value that does not decode), so that add handles it per
+// would, and returns how many it took. The value decoder takes the run
+// and stops before a record that needs add's care (a null or malformed
+// value, another schema), so that add handles it per
 // kafarr.read.on_error. Taking runs of records lets the metadata columns
 // be filled in bulk and keeps the per-record loop down to the decoding.
 func (s *scan) addRun(b *kafkaio.RecordBatch, at, max int) int {
-	p, dec, id := s.p, s.lastDec, s.lastID
-	if dec == nil || (p.stopOnNew && id != p.firstID) {
-		return 0
-	}
 	first := s.bb.Len()
-	i, end := at, at+max
-	for ; i < end; i++ {
-		v := b.Value(i)
-		if len(v) < avroarrow.FrameHeaderSize || v[0] != 0 || int32(binary.BigEndian.Uint32(v[1:])) != id {
-			break // null, unframed, or another schema: add decides
-		}
-		if dec.Decode(v[avroarrow.FrameHeaderSize:], s.bb) != nil {
-			break // nothing appended: add redoes it and reports
-		}
-	}
-	n := i - at
+	n, id := s.value.AppendRun(b, at, max, s.bb)
 	if n == 0 {
 		return 0
 	}
+	i := at + n
 	for _, e := range s.extra {
 		c := e.col
 		switch e.kind {
-		case extraPartition:
+		case metacol.Partition:
 			c.AppendInt32Fill(b.Partition, n)
-		case extraOffset:
+		case metacol.Offset:
 			c.AppendInt64s(b.Offsets[at:i])
-		case extraTimestamp:
+		case metacol.Timestamp:
 			c.AppendInt64s(b.Timestamps[at:i])
-		case extraSchemaID:
+		case metacol.SchemaID:
 			c.AppendInt32Fill(id, n)
-		case extraTopic:
+		case metacol.Topic:
 			for range n {
 				c.AppendString(b.Topic)
 			}
-		case extraKey:
+		case metacol.Key:
 			for k := at; k < i; k++ {
 				if key := b.Key(k); key == nil {
 					c.AppendNull()
@@ -444,7 +357,7 @@ func (s *scan) addRun(b *kafkaio.RecordBatch, at, max int) int {
 					s.appendChecked(c, key)
 				}
 			}
-		case extraError:
+		case metacol.Error:
 			for range n {
 				c.AppendNull()
 			}
@@ -461,122 +374,64 @@ func (s *scan) addRun(b *kafkaio.RecordBatch, at, max int) int {
 	return n
 }
 
-// errSchemaChanged is the cause addValue returns to stop a "first" read.
-const errSchemaChanged = "\x00schema changed"
-
-// addValue appends the record's value columns. It returns the cause when
-// the value cannot be read (nothing appended), or an error that must end
-// the read whatever kafarr.read.on_error says (the registry is
-// unreachable).
-func (s *scan) addValue(rec *record, id *int32) (string, error) {
-	p := s.p
-	if p.cache == nil || rec.Value == nil {
-		// Raw formats, tombstones, or no value schema at all.
-		if p.set.format == "avro" && rec.Value != nil {
-			if _, _, err := avroarrow.SplitFrame(rec.Value); err != nil {
-				return err.Error(), nil
-			}
-		}
-		s.bb.AppendNullRow()
+// addKey decodes an Avro key into keyBB. It returns the cause when the
+// key cannot be read (nothing appended), or an error that must end the
+// read.
+func (s *scan) addKey(key []byte) (string, error) {
+	if key == nil {
+		s.keyBB.AppendNullRow()
+		s.keyOK = append(s.keyOK, false)
 		return "", nil
 	}
-	sid, body, err := avroarrow.SplitFrame(rec.Value)
-	if err != nil {
-		return err.Error(), nil
+	_, cause, err := s.key.Append(s.e.ctx, key, s.keyBB)
+	if err != nil || cause != "" {
+		return cause, err
 	}
-	*id = sid
-	if p.stopOnNew && sid != p.firstID {
-		return errSchemaChanged, nil
-	}
-	dec := s.lastDec
-	if sid != s.lastID || dec == nil {
-		dec, err = p.cache.Get(sid, func(id int32) (*avroarrow.Schema, error) {
-			return p.sess.schemaByID(s.ctx, id)
-		})
-		if err != nil {
-			if st := statusOf(err); st == adbc.StatusIO || st == adbc.StatusTimeout || st == adbc.StatusCancelled || st == adbc.StatusInvalidState {
-				return "", adbc.Error{Code: st, Msg: fmt.Sprintf("kafarr: topic %q partition %d offset %d: looking up value schema id %d: %v",
-					rec.Topic, rec.Partition, rec.Offset, sid, err)}
-			}
-			return fmt.Sprintf("value schema id %d: %v", sid, err), nil
-		}
-		s.lastID, s.lastDec = sid, dec
-	}
-	if err := dec.Decode(body, s.bb); err != nil {
-		return fmt.Sprintf("decoding value with schema id %d: %v", sid, err), nil
-	}
+	s.keyOK = append(s.keyOK, true)
 	return "", nil
 }
 
-// addKey decodes an Avro key into keyBB.
-func (s *scan) addKey(rec *record) string {
-	if rec.Key == nil {
-		s.keyBB.AppendNullRow()
-		s.keyOK = append(s.keyOK, false)
-		return ""
-	}
-	sid, body, err := avroarrow.SplitFrame(rec.Key)
-	if err != nil {
-		return "key: " + err.Error()
-	}
-	dec := s.keyDec
-	if sid != s.keyID || dec == nil {
-		dec, err = s.p.keyCache.Get(sid, func(id int32) (*avroarrow.Schema, error) {
-			return s.p.sess.schemaByID(s.ctx, id)
-		})
-		if err != nil {
-			return fmt.Sprintf("key schema id %d: %v", sid, err)
-		}
-		s.keyID, s.keyDec = sid, dec
-	}
-	if err := dec.Decode(body, s.keyBB); err != nil {
-		return fmt.Sprintf("decoding key with schema id %d: %v", sid, err)
-	}
-	s.keyOK = append(s.keyOK, true)
-	return ""
-}
-
-// appendExtra appends the record's metadata columns.
-func (s *scan) appendExtra(rec *record, id int32, cause string) {
+// appendExtra appends the metadata columns of record i of b.
+func (s *scan) appendExtra(b *kafkaio.RecordBatch, i int, id int32, cause string) {
 	for _, e := range s.extra {
 		c := e.col
 		if c == nil {
 			continue
 		}
 		switch e.kind {
-		case extraTopic:
-			c.AppendString(rec.Topic)
-		case extraPartition:
-			c.AppendInt32(rec.Partition)
-		case extraOffset:
-			c.AppendInt64(rec.Offset)
-		case extraTimestamp:
-			c.AppendInt64(rec.Timestamp)
-		case extraKey:
-			if rec.Key == nil {
+		case metacol.Topic:
+			c.AppendString(b.Topic)
+		case metacol.Partition:
+			c.AppendInt32(b.Partition)
+		case metacol.Offset:
+			c.AppendInt64(b.Offsets[i])
+		case metacol.Timestamp:
+			c.AppendInt64(b.Timestamps[i])
+		case metacol.Key:
+			if key := b.Key(i); key == nil {
 				c.AppendNull()
 			} else {
-				s.appendChecked(c, rec.Key)
+				s.appendChecked(c, key)
 			}
-		case extraHeaders:
-			for _, h := range rec.headers() {
+		case metacol.Headers:
+			for _, h := range b.Headers(i) {
 				c.MapKeys().AppendString(h.Key)
 				c.MapValues().AppendBytes(h.Value)
 			}
 			c.AppendMap()
-		case extraSchemaID:
+		case metacol.SchemaID:
 			if id < 0 {
 				c.AppendNull()
 			} else {
 				c.AppendInt32(id)
 			}
-		case extraValue:
-			if rec.Value == nil {
+		case metacol.Value:
+			if v := b.Value(i); v == nil {
 				c.AppendNull()
 			} else {
-				s.appendChecked(c, rec.Value)
+				s.appendChecked(c, v)
 			}
-		case extraError:
+		case metacol.Error:
 			if cause == "" {
 				c.AppendNull()
 			} else {
@@ -642,7 +497,7 @@ func (s *scan) finishBatch() (arrow.RecordBatch, error) {
 	}
 	switch {
 	case keep != nil:
-		out, err := takeRows(s.ctx, s.mem, built, keep)
+		out, err := takeRows(s.e.ctx, s.mem, built, keep)
 		built.Release()
 		return out, err
 	case rows < int64(n):
@@ -713,7 +568,7 @@ func (s *scan) assemble() (arrow.RecordBatch, error) {
 		rec.Release()
 		return nil, err
 	}
-	keyArr := keyArray(krec, s.keyOK, s.p.keyType)
+	keyArr := keyArray(krec, s.keyOK, s.p.key.typ)
 	s.keyOK = s.keyOK[:0]
 	krec.Release()
 	cols := make([]arrow.Array, 0, s.p.built.NumFields())

@@ -1,15 +1,11 @@
 package statement
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"log/slog"
 
-	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -33,48 +29,6 @@ type Session struct {
 	// Cluster is the configuration Client was made from, for clients a
 	// statement needs of its own (transactional producers).
 	Cluster kafkaio.Config
-}
-
-// registry returns the registry or an error saying it is needed for what.
-func (s *Session) registry(what string) (*kafkaio.Registry, error) {
-	if s.Registry == nil {
-		return nil, adbc.Error{Code: adbc.StatusInvalidState, Msg: fmt.Sprintf(
-			"kafarr: %s needs a schema registry: set kafarr.schema_registry.url (or kafarr.value.format=binary|string to read raw values)", what)}
-	}
-	return s.Registry, nil
-}
-
-// schemaByID fetches and parses a registered schema, for decoder caches.
-func (s *Session) schemaByID(ctx context.Context, id int32) (*avroarrow.Schema, error) {
-	reg, err := s.registry("decoding Avro messages")
-	if err != nil {
-		return nil, err
-	}
-	info, err := reg.SchemaByID(ctx, int(id))
-	if err != nil {
-		return nil, err
-	}
-	return parseRegistered(info)
-}
-
-// parseRegistered parses a registry answer as an Avro schema.
-func parseRegistered(info kafkaio.SchemaInfo) (*avroarrow.Schema, error) {
-	if info.Type != "" && info.Type != "AVRO" {
-		return nil, adbc.Error{Code: adbc.StatusNotImplemented, Msg: fmt.Sprintf(
-			"kafarr: schema id %d is a %s schema; kafarr reads Avro (or set kafarr.value.format=binary)", info.ID, info.Type)}
-	}
-	s, err := avroarrow.Parse(info.Schema)
-	if err != nil {
-		return nil, adbc.Error{Code: adbc.StatusInvalidData, Msg: fmt.Sprintf("kafarr: schema id %d: %v", info.ID, err)}
-	}
-	return s, nil
-}
-
-// asADBC finds an adbc.Error in err's chain.
-func asADBC(err error) (adbc.Error, bool) {
-	var ae adbc.Error
-	if errors.As(err, &ae) {
-		return ae, true
-	}
-	return ae, false
+	// Logger receives debug logs of planning decisions; nil logs nothing.
+	Logger *slog.Logger
 }

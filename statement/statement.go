@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 )
@@ -53,7 +54,7 @@ func guard(err *error) {
 			"kafarr: internal error: %v (please report it with this stack: %s)", r, debug.Stack())}
 		return
 	}
-	if ae, ok := asADBC(*err); ok && ae.Code == adbc.StatusNotFound && ae.SqlState == [5]byte{} &&
+	if ae, ok := adbcerr.As(*err); ok && ae.Code == adbc.StatusNotFound && ae.SqlState == [5]byte{} &&
 		strings.Contains(ae.Msg, "topic") && strings.Contains(ae.Msg, "does not exist") {
 		ae.SqlState = [5]byte{'4', '2', 'S', '0', '2'}
 		*err = ae
@@ -136,11 +137,11 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 		empty, _ := array.NewRecordReader(arrow.NewSchema(nil, nil), nil)
 		return empty, 0, nil
 	case *sqlparse.Query:
-		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, true)
+		e, err := startRead(ctx, s.sess, s.opts.Read(), s.sql, q, nil, execRows)
 		if err != nil {
 			return nil, -1, err
 		}
-		rr, err := newRecordReader(p, s.sess.Alloc)
+		rr, err := newRecordReader(e, s.sess.Alloc)
 		if err != nil {
 			return nil, -1, err
 		}
@@ -166,12 +167,12 @@ func (s *Statement) ExecuteSchema(ctx context.Context) (sc *arrow.Schema, err er
 		defer rec.Release()
 		return rec.Schema(), nil
 	case *sqlparse.Query:
-		p, err := prepareRead(ctx, s.sess, s.opts, s.sql, q, nil, false)
+		e, err := startRead(ctx, s.sess, s.opts.Read(), s.sql, q, nil, execSchema)
 		if err != nil {
 			return nil, err
 		}
-		p.close()
-		return p.outSchema, nil
+		e.close()
+		return e.plan.outSchema, nil
 	case *sqlparse.DropTable:
 		return arrow.NewSchema(nil, nil), nil
 	}
@@ -201,7 +202,7 @@ func (s *Statement) dropTable(ctx context.Context, q *sqlparse.DropTable) error 
 			"kafarr: DROP TABLE %q deletes the Kafka topic and its data; set kafarr.allow_delete_topics=true to permit it", q.Topic)}
 	}
 	err := s.sess.Admin.DeleteTopic(ctx, q.Topic)
-	if q.IfExists && statusOf(err) == adbc.StatusNotFound {
+	if q.IfExists && adbcerr.Status(err) == adbc.StatusNotFound {
 		return nil
 	}
 	return err

@@ -35,6 +35,22 @@ type Query struct {
 	Limit int64
 }
 
+// Refers reports whether the query selects or filters on the top-level
+// column name (a nested path counts for its first element).
+func (q *Query) Refers(name string) bool {
+	for _, c := range q.Columns {
+		if c.Path[0] == name {
+			return true
+		}
+	}
+	for _, t := range q.Where {
+		if t.Column.Path[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
 // ConstantQuery is SELECT literal [AS name][, ...] without FROM, such as
 // the SELECT 1 tools send to test a connection. It returns one row.
 type ConstantQuery struct {

@@ -1,0 +1,294 @@
+package statement
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/kafkaio"
+	"github.com/kafarr/kafarr/options"
+)
+
+// readSlack is how long past its read timeout an execution's context
+// lives: long enough for a bounded read's own Timeout error (which names
+// the partitions short of their end) and a follow read's normal end to
+// arrive first.
+const readSlack = 5 * time.Second
+
+// execution runs one read plan. It owns the read's one context, derived
+// from the caller's (so that cancelling the caller's context, which ADBC's
+// Cancel does, ends the read) and bounded by the planning budget plus the
+// read timeout; the Kafka reader; and the record batches fetched before
+// the scan takes them (those read while peeking for the first message's
+// schema). Every record of the read goes through next, as a fetched
+// kafkaio.RecordBatch.
+type execution struct {
+	sess *Session
+	plan *readPlan
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	kr      *kafkaio.Reader
+	ranges  []kafkaio.PartitionRange // what kr reads: the plan's, or a widened window
+	pending []*kafkaio.RecordBatch
+}
+
+// execMode says what an execution is for.
+type execMode uint8
+
+const (
+	// execRows reads rows: the reader starts as soon as the offsets are
+	// known, while the registry answers.
+	execRows execMode = iota
+	// execSchema only plans: the reader starts only when the schema of
+	// the first message must be read.
+	execSchema
+)
+
+// startRead plans q against the cluster and, for execRows, starts reading.
+// fixed, when set, replaces the offset snapshot (a partition descriptor's
+// range). The caller closes the execution.
+func startRead(ctx context.Context, sess *Session, set options.ReadSettings, sql string, q *sqlparse.Query, fixed *kafkaio.Snapshot, mode execMode) (*execution, error) {
+	p, err := newPlan(sql, q, set)
+	if err != nil {
+		return nil, err
+	}
+	// Planning (metadata, offsets, schemas) is bounded too, since
+	// franz-go retries an unreachable cluster until its context ends: by
+	// the read timeout, but never less than one registry request may
+	// take. Peeking at the first messages is reading, bounded by the
+	// reader's own timeout (and, in follow mode, ended by it without
+	// error).
+	budget := max(set.Timeout, set.RegistryTimeout)
+	e := &execution{sess: sess, plan: p}
+	e.ctx, e.cancel = context.WithTimeout(ctx, budget+set.Timeout+readSlack)
+	if err := e.plan1(budget, fixed, mode); err != nil {
+		e.close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// plan1 gathers what the planner needs (offsets, schemas) and completes
+// the plan.
+func (e *execution) plan1(budget time.Duration, fixed *kafkaio.Snapshot, mode execMode) error {
+	p := e.plan
+	ctx, cancel := context.WithTimeout(e.ctx, budget)
+	defer cancel()
+	// The registry lookups need only the topic's name: they run while
+	// the brokers answer, since a registry round trip costs as much as
+	// the whole offset planning.
+	lctx, stopLookups := context.WithCancel(ctx)
+	defer stopLookups()
+	values, keys := e.lookupValue(lctx), e.lookupKey(lctx)
+	abandon := func(err error) error {
+		// The brokers' error wins; the lookups end without being waited
+		// for (a registry that is down would take its whole timeout).
+		stopLookups()
+		values.wait()
+		keys.wait()
+		return err
+	}
+	if fixed != nil {
+		p.planRanges(*fixed, nil, nil)
+	} else {
+		snap, tsStart, tsEnd, err := e.offsets(ctx)
+		if err != nil {
+			return abandon(err)
+		}
+		p.planRanges(snap, tsStart, tsEnd)
+	}
+	e.ranges = p.snap.Ranges
+	if mode == execRows && p.q.Limit != 0 {
+		if err := e.open(); err != nil {
+			return abandon(err)
+		}
+	}
+	if err := e.chooseValue(ctx, values.wait()); err != nil {
+		keys.wait()
+		return err
+	}
+	if err := p.chooseKey(keys.wait()); err != nil {
+		return err
+	}
+	if err := p.planColumns(); err != nil {
+		return err
+	}
+	e.logPlan()
+	return nil
+}
+
+// offsets snapshots the topic's partitions and looks up the offsets of
+// the pushed-down _timestamp bounds.
+func (e *execution) offsets(ctx context.Context) (snap kafkaio.Snapshot, tsStart, tsEnd map[int32]int64, err error) {
+	p, adm := e.plan, e.sess.Admin
+	opts := kafkaio.SnapshotOptions{Isolation: isolation(p.set.Isolation), Group: p.set.Group, Filter: p.partitionFilter()}
+	if p.set.Start == options.StartLatest {
+		opts.Start = kafkaio.StartLatest
+	}
+	if snap, err = adm.Snapshot(ctx, p.q.Topic, opts); err != nil || len(snap.Ranges) == 0 {
+		return snap, nil, nil, err
+	}
+	lo, hi := p.timestampBounds()
+	if lo > minBound {
+		if tsStart, err = adm.OffsetsForTimestamp(ctx, p.q.Topic, max(lo, 0)); err != nil {
+			return snap, nil, nil, err
+		}
+	}
+	if hi < maxBound {
+		if hi <= 0 {
+			// Nothing is older than the epoch: every range is empty.
+			tsEnd = map[int32]int64{}
+			for _, r := range snap.Ranges {
+				tsEnd[r.Partition] = r.Start
+			}
+		} else if tsEnd, err = adm.OffsetsForTimestamp(ctx, p.q.Topic, hi); err != nil {
+			return snap, nil, nil, err
+		}
+	}
+	return snap, tsStart, tsEnd, nil
+}
+
+// isolation maps kafarr.read.isolation to kafkaio's.
+func isolation(i options.Isolation) kafkaio.Isolation {
+	if i == options.ReadUncommitted {
+		return kafkaio.ReadUncommitted
+	}
+	return kafkaio.ReadCommitted
+}
+
+// open starts the bounded (or follow) read of e.ranges, unless started.
+func (e *execution) open() error {
+	if e.kr != nil {
+		return nil
+	}
+	p := e.plan
+	budget := p.recordBudget()
+	if p.q.Limit == 0 {
+		budget = 0
+	}
+	kr, err := kafkaio.NewPartitionReader(e.sess.Client, p.snap.Topic, e.ranges, kafkaio.ReaderOptions{
+		Leaders:    p.snap.Leaders,
+		Isolation:  isolation(p.set.Isolation),
+		MaxRecords: budget,
+		Timeout:    p.set.Timeout,
+		Follow:     p.set.Follow,
+	})
+	if err != nil {
+		return err
+	}
+	e.kr = kr
+	return nil
+}
+
+// reopen reads ranges from the start with a new reader, dropping what the
+// last one had fetched: ORDER BY ... LIMIT widening its window.
+func (e *execution) reopen(ranges []kafkaio.PartitionRange) error {
+	e.stopReader()
+	e.ranges = ranges
+	return e.open()
+}
+
+// next returns the next fetched batch (those fetched while peeking first),
+// or io.EOF at the end of the read. The caller releases it.
+func (e *execution) next() (*kafkaio.RecordBatch, error) {
+	if len(e.pending) > 0 {
+		b := e.pending[0]
+		e.pending = e.pending[1:]
+		return b, nil
+	}
+	if e.kr == nil {
+		if err := e.open(); err != nil {
+			return nil, err
+		}
+	}
+	return e.kr.NextBatch(e.ctx)
+}
+
+// stopReader closes the reader and frees the batches not handed out.
+func (e *execution) stopReader() {
+	for _, b := range e.pending {
+		b.Release()
+	}
+	e.pending = nil
+	if e.kr != nil {
+		e.kr.Close()
+		e.kr = nil
+	}
+}
+
+// close ends the execution: the reader stops, the context ends.
+func (e *execution) close() {
+	e.stopReader()
+	e.cancel()
+}
+
+// peekSchema reads until the first framed value, whose schema becomes the
+// reader schema; the batches read wait in pending for the scan. A topic
+// with no framed value in range keeps no value columns unless the subject
+// has a schema. Registry requests use ctx, the planning context.
+func (e *execution) peekSchema(ctx context.Context) error {
+	if err := e.open(); err != nil {
+		return err
+	}
+	p := e.plan
+	for {
+		b, err := e.kr.NextBatch(e.ctx)
+		if err == io.EOF {
+			return e.emptyFirst(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		e.pending = append(e.pending, b)
+		for i := range b.Len() {
+			v := b.Value(i)
+			if v == nil {
+				continue
+			}
+			id, _, err := avroarrow.SplitFrame(v)
+			if err != nil {
+				continue
+			}
+			info, err := e.sess.Registry.SchemaByID(ctx, int(id))
+			if err != nil {
+				if adbcerr.Status(err) == adbc.StatusNotFound {
+					continue // handled per on_error when the record is decoded
+				}
+				return err
+			}
+			p.value.first = id
+			return p.setReader(info)
+		}
+	}
+}
+
+// logPlan logs the planning decisions at debug level.
+func (e *execution) logPlan() {
+	l := e.sess.Logger
+	if l == nil || !l.Enabled(e.ctx, slog.LevelDebug) {
+		return
+	}
+	p := e.plan
+	l.LogAttrs(e.ctx, slog.LevelDebug, "kafarr: planned read",
+		slog.String("topic", p.q.Topic),
+		slog.Int("partitions", len(p.snap.Ranges)),
+		slog.Int64("records", p.snap.Total()),
+		slog.String("value_format", string(p.set.ValueFormat)),
+		slog.String("value_subject", p.value.subject),
+		slog.Int("value_schema_id", p.value.readerID),
+		slog.String("key_format", string(p.key.format)),
+		slog.Int("columns", len(p.out)),
+		slog.Int("pushdown_terms", len(p.metaTerms)),
+		slog.Int("row_terms", len(p.rowTerms)),
+		slog.Int64("record_budget", p.recordBudget()),
+		slog.Bool("windowed", p.full != nil),
+		slog.Int("peeked_batches", len(e.pending)))
+}

@@ -1,0 +1,242 @@
+package statement
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-adbc/go/adbc"
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/metacol"
+	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/options"
+)
+
+// outCol is one column of the result: a built column, or a field inside a
+// built struct column when the query names a nested path.
+type outCol struct {
+	name  string
+	index int   // index of the top-level column in the built batch
+	path  []int // child indices into nested structs
+	field arrow.Field
+}
+
+// columnNames lists what a query may select, for error messages.
+func columnNames(fields []arrow.Field, extra []string) string {
+	names := make([]string, 0, len(fields)+len(extra))
+	for _, f := range fields {
+		names = append(names, f.Name)
+	}
+	names = append(names, extra...)
+	return strings.Join(names, ", ")
+}
+
+// resolvePath finds a column path in the built schema: the first element
+// names a top-level column, the rest walk struct children.
+func resolvePath(built *arrow.Schema, ref sqlparse.ColumnRef, sql string) (outCol, error) {
+	idx := built.FieldIndices(ref.Path[0])
+	if len(idx) == 0 {
+		return outCol{}, unknownColumn(ref, sql, built.Fields())
+	}
+	f := built.Field(idx[0])
+	oc := outCol{name: ref.String(), index: idx[0], field: f}
+	for _, name := range ref.Path[1:] {
+		st, ok := f.Type.(*arrow.StructType)
+		if !ok {
+			return outCol{}, adbcerr.NewState(adbc.StatusInvalidArgument, adbcerr.ColumnNotFound,
+				"column %s%s: %q is not a record (it is %s), so it has no field %q",
+				ref, sqlparse.At(sql, ref.Pos), f.Name, f.Type, name)
+		}
+		i, ok := st.FieldIdx(name)
+		if !ok {
+			return outCol{}, adbcerr.NewState(adbc.StatusInvalidArgument, adbcerr.ColumnNotFound,
+				"column %s%s: record %q has no field %q (it has %s)",
+				ref, sqlparse.At(sql, ref.Pos), f.Name, name, columnNames(st.Fields(), nil))
+		}
+		f = st.Field(i)
+		oc.path = append(oc.path, i)
+	}
+	oc.field = arrow.Field{Name: oc.name, Type: f.Type, Nullable: f.Nullable || len(oc.path) > 0, Metadata: f.Metadata}
+	return oc, nil
+}
+
+func unknownColumn(ref sqlparse.ColumnRef, sql string, fields []arrow.Field) error {
+	return adbcerr.NewState(adbc.StatusInvalidArgument, adbcerr.ColumnNotFound,
+		"unknown column %q%s; the columns are %s, and the metadata columns %s",
+		ref.String(), sqlparse.At(sql, ref.Pos), columnNames(fields, nil), strings.Join(metacol.ListableNames, ", "))
+}
+
+// planColumns settles the value fields to decode, the metadata columns to
+// build, the result's columns and the row filters. It runs once the value
+// and key plans are settled.
+func (p *readPlan) planColumns() error {
+	mapOpts := avroarrow.MapOptions{UnionMode: unionMode(p.set.UnionMode)}
+	var valueFields, allFields []arrow.Field
+	if v := &p.value; v.reader != nil {
+		all, err := avroarrow.ArrowSchema(v.reader, mapOpts)
+		if err != nil {
+			return adbcerr.New(adbc.StatusNotImplemented,
+				"topic %q: the value schema (subject %q, id %d) cannot be read as Arrow: %v", p.q.Topic, v.subject, v.readerID, err)
+		}
+		var projection []string
+		if !p.q.Star && v.reader.Type == avroarrow.TypeRecord {
+			projection = []string{}
+			for _, f := range all.Fields() {
+				if p.q.Refers(f.Name) {
+					projection = append(projection, f.Name)
+				}
+			}
+		}
+		cache, err := avroarrow.NewDecoderCache(v.reader, avroarrow.DecoderOptions{MapOptions: mapOpts, Projection: projection})
+		if err != nil {
+			return adbcerr.New(adbc.StatusNotImplemented, "topic %q: %v", p.q.Topic, err)
+		}
+		v.cache = cache
+		valueFields = cache.Schema().Fields()
+		allFields = all.Fields()
+	}
+	p.valueArrow = arrow.NewSchema(valueFields, nil)
+
+	var valueType arrow.DataType = arrow.BinaryTypes.Binary
+	if p.set.ValueFormat == options.FormatString {
+		valueType = arrow.BinaryTypes.String
+	}
+	fields := slices.Clone(valueFields)
+	for _, c := range metacol.Columns {
+		var want bool
+		switch c.Kind {
+		case metacol.Value:
+			want = p.set.ValueFormat != options.FormatAvro && (p.q.Star || p.wantsColumn(c.Name))
+		case metacol.Error:
+			want = p.set.OnError == options.OnErrorNull
+		default:
+			want = p.wantsColumn(c.Name)
+		}
+		if want {
+			p.extra = append(p.extra, c)
+			fields = append(fields, c.Field(p.key.typ, valueType))
+		}
+	}
+	p.built = arrow.NewSchema(fields, nil)
+
+	if err := p.checkNames(allFields); err != nil {
+		return err
+	}
+	if p.q.Star {
+		for i, f := range valueFields {
+			p.out = append(p.out, outCol{name: f.Name, index: i, field: f})
+		}
+		names := append(slices.Clone(p.set.MetadataColumns), metacol.ValueName, metacol.ErrorName)
+		for _, name := range names {
+			if idx := p.built.FieldIndices(name); len(idx) > 0 {
+				p.out = append(p.out, outCol{name: name, index: idx[0], field: p.built.Field(idx[0])})
+			}
+		}
+	} else {
+		for _, ref := range p.q.Columns {
+			oc, err := resolvePath(p.built, ref, p.sql)
+			if err != nil {
+				return err
+			}
+			p.out = append(p.out, oc)
+		}
+		if p.set.OnError == options.OnErrorNull && !slices.ContainsFunc(p.q.Columns, func(c sqlparse.ColumnRef) bool { return c.String() == metacol.ErrorName }) {
+			i := p.built.NumFields() - 1
+			p.out = append(p.out, outCol{name: metacol.ErrorName, index: i, field: p.built.Field(i)})
+		}
+	}
+	seen := map[string]bool{}
+	for i := range p.out {
+		if seen[p.out[i].name] {
+			// Arrow allows it, but pandas and Polars do not: number
+			// repeats as DuckDB does.
+			for k := 1; ; k++ {
+				alt := fmt.Sprintf("%s_%d", p.out[i].name, k)
+				if !seen[alt] {
+					p.out[i].name, p.out[i].field.Name = alt, alt
+					break
+				}
+			}
+		}
+		seen[p.out[i].name] = true
+	}
+	for _, t := range p.rowTermsOf() {
+		bt, err := bindTerm(p.built, t, p.sql)
+		if err != nil {
+			return err
+		}
+		p.rowTerms = append(p.rowTerms, bt)
+	}
+	if o := p.q.OrderBy; o != nil {
+		if _, err := resolvePath(p.built, o.Column, p.sql); err != nil {
+			return err
+		}
+	}
+	outFields := make([]arrow.Field, len(p.out))
+	for i, oc := range p.out {
+		outFields[i] = oc.field
+	}
+	md := p.resultMetadata()
+	p.outSchema = arrow.NewSchema(outFields, &md)
+	return nil
+}
+
+// unionMode maps kafarr.read.union_mode to the codec's union mapping.
+func unionMode(m options.UnionMode) avroarrow.UnionMode {
+	if m == options.UnionDense {
+		return avroarrow.UnionDense
+	}
+	return avroarrow.UnionStruct
+}
+
+// checkNames rejects a query naming a top-level column that is neither a
+// value field nor a built metadata column. It runs before resolvePath so
+// that the message lists every value field of the reader schema, not only
+// the projected ones.
+func (p *readPlan) checkNames(all []arrow.Field) error {
+	refs := slices.Clone(p.q.Columns)
+	for _, t := range p.q.Where {
+		refs = append(refs, t.Column)
+	}
+	if p.q.OrderBy != nil {
+		refs = append(refs, p.q.OrderBy.Column)
+	}
+	for _, ref := range refs {
+		if len(p.built.FieldIndices(ref.Path[0])) == 0 {
+			return unknownColumn(ref, p.sql, all)
+		}
+	}
+	return nil
+}
+
+// Result metadata keys: what a result's schema says about how it was read
+// (docs/semantics.md).
+const (
+	MetaTopic        = "kafarr.topic"
+	MetaValueSubject = "kafarr.value.subject"
+	MetaValueID      = "kafarr.value.schema_id"
+	MetaValueSchema  = "kafarr.value.schema"
+	MetaRecordName   = "kafarr.value.record_name"
+	MetaStartOffsets = "kafarr.read.start_offsets"
+	MetaEndOffsets   = "kafarr.read.end_offsets"
+)
+
+// resultMetadata is the result schema's metadata. A plan made without
+// offsets (the catalog's) carries no offsets.
+func (p *readPlan) resultMetadata() arrow.Metadata {
+	keys := []string{MetaTopic}
+	vals := []string{p.q.Topic}
+	if p.offsetsKnown {
+		keys = append(keys, MetaStartOffsets, MetaEndOffsets)
+		vals = append(vals, p.snap.StartOffsetsJSON(), p.snap.EndOffsetsJSON())
+	}
+	if v := p.value; v.reader != nil {
+		keys = append(keys, MetaValueSubject, MetaValueID, MetaValueSchema, MetaRecordName)
+		vals = append(vals, v.subject, strconv.Itoa(v.readerID), v.reader.String(), v.reader.Name)
+	}
+	return arrow.NewMetadata(keys, vals)
+}

@@ -1,0 +1,63 @@
+package statement
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/options"
+)
+
+// TableSchema returns the schema SELECT * FROM topic returns under store's
+// options, for the catalog (GetTableSchema, GetObjects' columns). It calls
+// the planner's schema step directly: it asks the cluster only whether the
+// topic exists (one metadata request) and the registry for the value and
+// key schemas, and asks for no offsets, so its schema carries no offset
+// metadata. When the value schema is only known from the first message
+// (kafarr.read.schema=first, or a subject without versions), it plans as a
+// query does, reading up to that message, if peek is set; otherwise known
+// is false and nothing is returned. A missing topic is NotFound.
+func TableSchema(ctx context.Context, sess *Session, store *options.Store, topic string, peek bool) (sc *arrow.Schema, known bool, err error) {
+	defer guard(&err)
+	set := store.Read()
+	q := &sqlparse.Query{Topic: topic, Star: true, Limit: -1}
+	p, err := newPlan("", q, set)
+	if err != nil {
+		return nil, false, err
+	}
+	e := &execution{sess: sess, plan: p}
+	e.ctx, e.cancel = context.WithTimeout(ctx, max(set.Timeout, set.RegistryTimeout))
+	defer e.close()
+	lctx, stopLookups := context.WithCancel(e.ctx)
+	defer stopLookups()
+	values, keys := e.lookupValue(lctx), e.lookupKey(lctx)
+	if _, err := sess.Admin.Partitions(e.ctx, topic); err != nil {
+		stopLookups()
+		values.wait()
+		keys.wait()
+		return nil, false, err
+	}
+	vres, kres := values.wait(), keys.wait()
+	if vres.err == nil && vres.peek {
+		if !peek {
+			return nil, false, nil
+		}
+		full, err := startRead(ctx, sess, set, "", q, nil, execSchema)
+		if err != nil {
+			return nil, false, err
+		}
+		full.close()
+		return full.plan.outSchema, true, nil
+	}
+	if err := e.chooseValue(e.ctx, vres); err != nil {
+		return nil, false, err
+	}
+	if err := p.chooseKey(kres); err != nil {
+		return nil, false, err
+	}
+	if err := p.planColumns(); err != nil {
+		return nil, false, err
+	}
+	return p.outSchema, true, nil
+}
