@@ -5,7 +5,7 @@ GO          ?= go
 STACK       := tests/stack/stack.sh
 BENCHTIME   ?= 2s
 
-.PHONY: all build vet fmt test test-go test-unit demo demo-go bench bench-go stack-up stack-down clean
+.PHONY: all build vet tidy-check fmt test test-go test-unit demo demo-go bench bench-go stack-up stack-down clean
 
 all: build
 
@@ -18,10 +18,16 @@ include mk/bench.mk
 build: cshared
 	$(GO) build ./...
 
-## vet: go vet and a gofmt check.
-vet:
+## vet: go vet, a gofmt check and tidy-check.
+vet: tidy-check
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## tidy-check: fail when go.mod or go.sum is not what `go mod tidy` writes
+## (tidy -diff prints the change and exits non-zero; its stderr, such as
+## "go: downloading", is not part of the diff).
+tidy-check:
+	@out=$$($(GO) mod tidy -diff) && [ -z "$$out" ] || { printf '%s\n' "$$out"; echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; }
 
 ## test: the whole suite against a real local stack (Kafka broker + schema
 ## registry) that it starts first and always stops afterwards.

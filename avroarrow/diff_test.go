@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/big"
 	"math/rand"
-	"sort"
 	"testing"
 	"time"
 
@@ -377,13 +376,3 @@ func compareUnion(s *Schema, arr arrow.Array, i int, v any) error {
 func decimal128BigInt(n decimal128.Num) *big.Int { return n.BigInt() }
 
 func decimal256BigInt(n decimal256.Num) *big.Int { return n.BigInt() }
-
-// sortedMapKeys is used by tests that print maps deterministically.
-func sortedMapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -109,8 +109,7 @@ func (e *EncodeError) Error() string {
 // An Encoder remembers the last batch it was given, so it is not safe for
 // concurrent use; compile one per goroutine.
 type Encoder struct {
-	in     *arrow.Schema
-	writer *Schema
+	in     *arrow.Schema // every batch given must have an equal schema
 	fields []encField
 
 	bound arrow.RecordBatch // the batch the nodes read, nil before the first
@@ -148,13 +147,6 @@ const (
 	encOpDouble               // float64 values as double
 	encOpBytes                // utf8 or binary values as string or bytes
 )
-
-// Schema returns the writer schema the encoder writes.
-func (e *Encoder) Schema() *Schema { return e.writer }
-
-// ArrowSchema returns the Arrow schema the encoder was compiled for; every
-// batch it is given must have an equal schema.
-func (e *Encoder) ArrowSchema() *arrow.Schema { return e.in }
 
 // Check validates every row of rec without producing anything: narrowing
 // conversions are exact, no null lands in a non-nullable field, enum

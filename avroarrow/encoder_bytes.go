@@ -41,6 +41,16 @@ func (s *encBytesSrc) bind(arr arrow.Array) bool {
 	return true
 }
 
+// encBindBytes binds leaf l, which reads its values through src, to arr,
+// any Arrow binary or string column.
+func encBindBytes(l *encLeaf, src *encBytesSrc, arr arrow.Array) *EncodeError {
+	if !src.bind(arr) {
+		return encBindErr(l, arr)
+	}
+	l.bindNulls(arr)
+	return nil
+}
+
 // at returns value i; it must not be modified.
 func (s *encBytesSrc) at(i int) []byte {
 	switch {
@@ -67,11 +77,7 @@ type encBytes struct {
 }
 
 func (n *encBytes) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encBytes) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -113,11 +119,7 @@ type encFixed struct {
 }
 
 func (n *encFixed) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encFixed) encode(dst []byte, i int) ([]byte, *EncodeError) {

@@ -32,7 +32,7 @@ func CompileEncoder(in *arrow.Schema, writer *Schema, opts EncoderOptions) (*Enc
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{in: in, writer: writer, fields: fields}, nil
+	return &Encoder{in: in, fields: fields}, nil
 }
 
 // encCompiler builds the node tree.

@@ -3,7 +3,6 @@ package avroarrow
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 )
 
 // encDefault appends the Avro binary of a field default, given as the
@@ -106,13 +105,8 @@ func encDefault(dst []byte, s *Schema, v any, depth int) ([]byte, error) {
 			return bad()
 		}
 		if len(m) > 0 {
-			keys := make([]string, 0, len(m))
-			for k := range m {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys) // deterministic output
 			dst = encAppendLong(dst, int64(len(m)))
-			for _, k := range keys {
+			for _, k := range sortedKeys(m) { // deterministic output
 				dst = encAppendBytes(dst, []byte(k))
 				var err error
 				if dst, err = encDefault(dst, s.Values, m[k], depth+1); err != nil {

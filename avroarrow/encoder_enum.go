@@ -24,11 +24,7 @@ func newEncEnum(l encLeaf, s *Schema) *encEnum {
 }
 
 func (n *encEnum) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encEnum) encode(dst []byte, i int) ([]byte, *EncodeError) {

@@ -132,13 +132,7 @@ type encDecimal[T decimal.DecimalTypes] struct {
 }
 
 func (n *encDecimal[T]) bind(arr arrow.Array) *EncodeError {
-	a, ok := encStorage(arr).(interface{ Values() []T })
-	if !ok {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.vals = a.Values()
-	n.bindNulls(arr)
-	return nil
+	return encBindValues(&n.encLeaf, arr, &n.vals)
 }
 
 func (n *encDecimal[T]) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -247,11 +241,7 @@ type encUUIDText struct {
 }
 
 func (n *encUUIDText) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encUUIDText) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -283,11 +273,7 @@ type encUUIDFormat struct {
 }
 
 func (n *encUUIDFormat) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encUUIDFormat) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -314,11 +300,7 @@ type encUUIDParse struct {
 }
 
 func (n *encUUIDParse) bind(arr arrow.Array) *EncodeError {
-	if !n.src.bind(arr) {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.bindNulls(arr)
-	return nil
+	return encBindBytes(&n.encLeaf, &n.src, arr)
 }
 
 func (n *encUUIDParse) encode(dst []byte, i int) ([]byte, *EncodeError) {

@@ -157,6 +157,18 @@ func encBindErr(l *encLeaf, arr arrow.Array) *EncodeError {
 	return &EncodeError{Column: l.path.col, Field: l.path.field, Row: -1, Msg: "unexpected Arrow array " + arr.DataType().String()}
 }
 
+// encBindValues binds leaf l to arr, a fixed-width column of element type
+// T: it sets *vals to arr's values and records its validity.
+func encBindValues[T any](l *encLeaf, arr arrow.Array, vals *[]T) *EncodeError {
+	a, ok := encStorage(arr).(interface{ Values() []T })
+	if !ok {
+		return encBindErr(l, arr)
+	}
+	*vals = a.Values()
+	l.bindNulls(arr)
+	return nil
+}
+
 // encBytesText renders bytes for a message, as hex, shortened past 32
 // bytes.
 func encBytesText(b []byte) string {

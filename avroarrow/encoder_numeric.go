@@ -100,13 +100,7 @@ type encInt[T encInteger] struct {
 }
 
 func (n *encInt[T]) bind(arr arrow.Array) *EncodeError {
-	a, ok := encStorage(arr).(interface{ Values() []T })
-	if !ok {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.vals = a.Values()
-	n.bindNulls(arr)
-	return nil
+	return encBindValues(&n.encLeaf, arr, &n.vals)
 }
 
 func (n *encInt[T]) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -384,13 +378,7 @@ type encFloat[T float32 | float64] struct {
 }
 
 func (n *encFloat[T]) bind(arr arrow.Array) *EncodeError {
-	a, ok := encStorage(arr).(interface{ Values() []T })
-	if !ok {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.vals = a.Values()
-	n.bindNulls(arr)
-	return nil
+	return encBindValues(&n.encLeaf, arr, &n.vals)
 }
 
 func (n *encFloat[T]) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -436,13 +424,7 @@ type encHalf struct {
 }
 
 func (n *encHalf) bind(arr arrow.Array) *EncodeError {
-	a, ok := encStorage(arr).(*array.Float16)
-	if !ok {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.vals = a.Values()
-	n.bindNulls(arr)
-	return nil
+	return encBindValues(&n.encLeaf, arr, &n.vals)
 }
 
 func (n *encHalf) encode(dst []byte, i int) ([]byte, *EncodeError) {
@@ -468,13 +450,7 @@ type encIntFloat[T encInteger] struct {
 }
 
 func (n *encIntFloat[T]) bind(arr arrow.Array) *EncodeError {
-	a, ok := encStorage(arr).(interface{ Values() []T })
-	if !ok {
-		return encBindErr(&n.encLeaf, arr)
-	}
-	n.vals = a.Values()
-	n.bindNulls(arr)
-	return nil
+	return encBindValues(&n.encLeaf, arr, &n.vals)
 }
 
 // convert returns v as a float64 (which, for a float target, float32

@@ -179,7 +179,7 @@ func topicPattern(pattern string) bool {
 // matchFilter applies an ADBC name filter: nil matches every name, any
 // other value is a search pattern (see likeMatch). The empty pattern
 // matches only the empty name, which no kafarr object has, so it also
-// serves the spec's "" = "objects without a catalog (schema)".
+// serves ADBC's "" = "objects without a catalog (schema)".
 func matchFilter(filter *string, name string) bool {
 	return filter == nil || likeMatch(*filter, name)
 }

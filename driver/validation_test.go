@@ -390,7 +390,7 @@ func (s *kafarrStatementTests) TestSqlIngestAppend() {
 }
 
 // TestSqlIngestErrors overrides the suite's test in its last part, where
-// kafarr differs by design (SPEC §4): creating an existing topic is
+// kafarr differs by design (docs/catalog.md, docs/ingest.md): creating an existing topic is
 // AlreadyExists (the suite expects Internal), and an append with an extra
 // column succeeds, since extra columns are ignored. The incompatible append
 // kafarr refuses is a column of the wrong type; that is checked instead.

@@ -109,8 +109,10 @@ func TestIntegrationReadWrite(t *testing.T) {
 		}
 	}
 
-	// LIMIT-style budget and the tail of a partition.
-	r, err = NewPartitionReader(cl, topic, snap.Tail(10).Ranges, ReaderOptions{MaxRecords: 15, Timeout: 20 * time.Second})
+	// LIMIT-style budget and the tail of a partition: the last 10 offsets
+	// of each range (the whole of partition 1, which is empty).
+	tail := []PartitionRange{{0, 990, 1000}, {1, 0, 0}, {2, 15, 25}}
+	r, err = NewPartitionReader(cl, topic, tail, ReaderOptions{MaxRecords: 15, Timeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package kafkaio
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,32 +51,6 @@ func (s Snapshot) Total() int64 {
 	return n
 }
 
-// Tail returns s with every range cut to its last n offsets, for
-// ORDER BY _offset DESC LIMIT n (see TailStart).
-func (s Snapshot) Tail(n int64) Snapshot {
-	out := Snapshot{Topic: s.Topic, Ranges: slices.Clone(s.Ranges)}
-	for i := range out.Ranges {
-		out.Ranges[i].Start = TailStart(out.Ranges[i].End, out.Ranges[i].Start, n)
-	}
-	return out
-}
-
-// TailStart returns where to start reading a partition to get its latest n
-// records: max(logStart, end-n), and end when n <= 0. Because offsets are
-// not dense (transaction markers, aborted or compacted records), the range
-// [TailStart, end) can hold fewer than n records; a caller that needs
-// exactly n reads the tail, and if short, reads again with a wider n.
-func TailStart(end, logStart, n int64) int64 {
-	if n <= 0 {
-		return end
-	}
-	start := end - n
-	if start < logStart || start > end { // start > end: end-n overflowed
-		start = logStart
-	}
-	return min(start, end)
-}
-
 // StartOffsetsJSON renders the ranges' start offsets as the JSON object of
 // the kafarr.read.start_offsets metadata: {"0":12,"1":40}, partitions in
 // numeric order.
@@ -104,24 +77,6 @@ func offsetsJSON(rs []PartitionRange, pick func(PartitionRange) int64) string {
 		b = strconv.AppendInt(b, pick(r), 10)
 	}
 	return string(append(b, '}'))
-}
-
-// ParseOffsetsJSON parses the partition -> offset JSON object written by
-// StartOffsetsJSON and EndOffsetsJSON. Errors are InvalidArgument.
-func ParseOffsetsJSON(s string) (map[int32]int64, error) {
-	var raw map[string]int64
-	if err := json.Unmarshal([]byte(s), &raw); err != nil {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid partition offsets JSON %q: %v", s, err)
-	}
-	out := make(map[int32]int64, len(raw))
-	for k, v := range raw {
-		p, err := strconv.ParseInt(k, 10, 32)
-		if err != nil || p < 0 {
-			return nil, errorf(adbc.StatusInvalidArgument, "invalid partition offsets JSON %q: key %q is not a partition number", s, k)
-		}
-		out[int32(p)] = v
-	}
-	return out, nil
 }
 
 // StartKind says where a snapshot's ranges begin.

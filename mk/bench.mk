@@ -1,4 +1,4 @@
-# mk/bench.mk: kafarr against the tools users would pick (SPEC §8, issue 8).
+# mk/bench.mk: kafarr against the tools users would pick (docs/benchmarks.md, issue 8).
 #
 # Included from the top-level Makefile after mk/python.mk; also usable alone
 # from the repository root: make -f mk/bench.mk bench-all

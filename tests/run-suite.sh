@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# First, since it takes seconds and the suite takes minutes.
+echo "== go mod tidy -diff"
+make --no-print-directory tidy-check
+
 echo "== build: C shared library and Python venv (pinned, from PyPI)"
 make --no-print-directory cshared py-venv
 

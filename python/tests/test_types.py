@@ -168,7 +168,7 @@ def nn(name: str, t: pa.DataType) -> pa.Field:
     return pa.field(name, t, nullable=False)
 
 
-# The spec's type mapping (SPEC 3.7). Top-level value columns are nullable
+# The type mapping of docs/types.md. Top-level value columns are nullable
 # (a tombstone gives a row of nulls); nested non-union fields are not.
 EXPECTED_TYPES = {
     "b": pa.bool_(),
