@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -38,6 +39,7 @@ func newConnection(alloc memory.Allocator, opts *options.Store, cfg kafkaio.Conf
 		Admin:    kafkaio.NewAdmin(cl),
 		Registry: reg,
 		Cluster:  cfg,
+		Logger:   cfg.Logger,
 	}}
 }
 
@@ -189,7 +191,8 @@ func quoteIdent(name string) string {
 }
 
 // registryClient makes the schema registry client, or nil without a URL.
-func registryClient(o *options.Store) (*kafkaio.Registry, error) {
+// It logs through logger; nil logs nothing.
+func registryClient(o *options.Store, logger *slog.Logger) (*kafkaio.Registry, error) {
 	url := o.Get(options.SchemaRegistryURL)
 	if url == "" {
 		return nil, nil
@@ -203,5 +206,6 @@ func registryClient(o *options.Store) (*kafkaio.Registry, error) {
 		BearerToken: o.Get(options.SchemaRegistryBearerToken),
 		TLS:         kafkaio.TLSConfig{Enabled: ca != "" || skip, CAFile: ca, InsecureSkipVerify: skip},
 		Timeout:     msDuration(o.Int(options.SchemaRegistryTimeoutMs, 10000)),
+		Logger:      logger,
 	})
 }

@@ -162,6 +162,9 @@ var defs = func() map[string]Def {
 		def(SchemaRegistryTimeoutMs, ScopeDatabase, "10000", false, func() (string, func(string) error) {
 			return intRange(1, math.MaxInt32)
 		}),
+		def(LogLevel, ScopeDatabase, "off", false, func() (string, func(string) error) {
+			return oneOf("off", "error", "warn", "info", "debug")
+		}),
 		def(AllowDeleteTopics, ScopeAny, "false", false, boolean),
 		def(CatalogIncludeInternal, ScopeAny, "false", false, boolean),
 
@@ -247,5 +250,5 @@ func All() []Def {
 
 // knownKeys lists the kafarr.* keys for the "unknown option" message.
 func knownPrefixes() string {
-	return "kafarr.bootstrap_servers, kafarr.schema_registry.*, kafarr.read.*, kafarr.value.*, kafarr.key.*, kafarr.ingest.*, kafarr.consumer.group, kafarr.tls.*, kafarr.sasl.mechanism (see docs/options.md)"
+	return "kafarr.bootstrap_servers, kafarr.schema_registry.*, kafarr.read.*, kafarr.value.*, kafarr.key.*, kafarr.ingest.*, kafarr.consumer.group, kafarr.tls.*, kafarr.sasl.mechanism, kafarr.log.level (see docs/options.md)"
 }

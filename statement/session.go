@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -33,6 +34,9 @@ type Session struct {
 	// Cluster is the configuration Client was made from, for clients a
 	// statement needs of its own (transactional producers).
 	Cluster kafkaio.Config
+	// Logger is the connection's logger (also Cluster.Logger); nil when
+	// logging is off.
+	Logger *slog.Logger
 }
 
 // registry returns the registry or an error saying it is needed for what.
