@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -38,6 +39,7 @@ func newConnection(alloc memory.Allocator, opts *options.Store, cfg kafkaio.Conf
 		Admin:    kafkaio.NewAdmin(cl),
 		Registry: reg,
 		Cluster:  cfg,
+		Logger:   cfg.Logger,
 	}}
 }
 
@@ -173,7 +175,8 @@ func setFixedName(key, value, name, what string) error {
 }
 
 // registryClient makes the schema registry client, or nil without a URL.
-func registryClient(o *options.Store) (*kafkaio.Registry, error) {
+// It logs through logger; nil logs nothing.
+func registryClient(o *options.Store, logger *slog.Logger) (*kafkaio.Registry, error) {
 	r := o.Cluster().Registry
 	if r.URL == "" {
 		return nil, nil
@@ -186,5 +189,6 @@ func registryClient(o *options.Store) (*kafkaio.Registry, error) {
 		BearerToken: r.BearerToken.Reveal(),
 		TLS:         kafkaio.TLSConfig{Enabled: ca != "" || skip, CAFile: ca, InsecureSkipVerify: skip},
 		Timeout:     r.Timeout,
+		Logger:      logger,
 	})
 }

@@ -2,7 +2,9 @@ package driver
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -14,8 +16,9 @@ import (
 // Database is kafarr's adbc.Database: a configured cluster and schema
 // registry. Connections opened from it share its options as defaults.
 type Database struct {
-	alloc memory.Allocator
-	opts  *options.Store
+	alloc  memory.Allocator
+	opts   *options.Store
+	logger atomic.Pointer[slog.Logger] // WithLogger's or SetLogger's; see connLogger
 }
 
 var (
@@ -61,13 +64,15 @@ func (d *Database) Open(ctx context.Context) (adbc.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Logger = d.connLogger()
+	logOpen(ctx, cfg.Logger, d.opts)
 	ctx, cancel := context.WithTimeout(ctx, d.opts.Read().Timeout)
 	defer cancel()
 	cl, err := kafkaio.Connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := registryClient(d.opts)
+	reg, err := registryClient(d.opts, cfg.Logger)
 	if err != nil {
 		cl.Close()
 		return nil, err

@@ -4,6 +4,7 @@
 // connections and statements inherit), the catalog (topics as tables) and
 // partitioned reads.
 //
-// NewDriver(alloc) is the entry point for Go users; the C shared library in
+// NewDriver(alloc) is the entry point for Go users (NewDriver(alloc,
+// WithLogger(l)) logs through a log/slog logger); the C shared library in
 // pkg/cshared wraps the same driver.
 package driver

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -158,11 +159,16 @@ type Config struct {
 	Isolation Isolation
 	// DialTimeout bounds each connection attempt; default 10s.
 	DialTimeout time.Duration
+	// Logger receives franz-go's logs (through its kslog plugin) and
+	// kafkaio's debug logs of fetches and retries, for every client made
+	// from the Config; nil logs nothing. Credentials are never logged.
+	Logger *slog.Logger
 }
 
 // Opts returns the kgo options cfg describes: seed brokers, client id,
-// SASL, TLS, isolation, and fetch sizing tuned for bulk reads. It validates
-// cfg; errors are InvalidArgument and never contain the password.
+// SASL, TLS, isolation, the logger, and fetch sizing tuned for bulk reads.
+// It validates cfg; errors are InvalidArgument and never contain the
+// password.
 func (c Config) Opts() ([]kgo.Opt, error) {
 	var brokers []string
 	for _, b := range c.Brokers {
@@ -197,6 +203,9 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 	}
 	if c.DialTimeout > 0 {
 		opts = append(opts, kgo.DialTimeout(c.DialTimeout))
+	}
+	if lo := kgoLoggerOpt(c.Logger); lo != nil {
+		opts = append(opts, lo)
 	}
 
 	tlsCfg, err := c.TLS.Build()
@@ -261,7 +270,15 @@ func Connect(ctx context.Context, cfg Config, extra ...kgo.Opt) (*kgo.Client, er
 	}
 	if err := cl.Ping(ctx); err != nil {
 		cl.Close()
-		return nil, cfg.redactor().redactErr(connectErr(cfg.Brokers, err))
+		err = cfg.redactor().redactErr(connectErr(cfg.Brokers, err))
+		if debugOn(ctx, cfg.Logger) {
+			cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "connecting to Kafka failed", slog.Any("err", err))
+		}
+		return nil, err
+	}
+	if debugOn(ctx, cfg.Logger) {
+		cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "connected to Kafka", slog.String("brokers", strings.Join(cfg.Brokers, ",")),
+			slog.String("sasl", strings.ToUpper(strings.TrimSpace(cfg.SASL.Mechanism))), slog.Bool("tls", cfg.TLS.Enabled))
 	}
 	return cl, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"time"
@@ -75,7 +76,8 @@ type fetcher struct {
 	metaWait time.Duration
 	results  chan fetchResult
 	rotate   int
-	fetched  int64 // records queued to NextBatch
+	fetched  int64        // records queued to NextBatch
+	log      *slog.Logger // the client's (ClientLogger); nil logs nothing
 }
 
 func newFetcher(r *Reader) *fetcher {
@@ -89,6 +91,7 @@ func newFetcher(r *Reader) *fetcher {
 		// Buffered for every partition having its own leader, so a
 		// response arriving after the fetcher returned never blocks.
 		results: make(chan fetchResult, len(r.ranges)+1),
+		log:     ClientLogger(r.cl),
 	}
 	for _, rg := range r.ranges {
 		p := &fetchPart{partition: rg.Partition, pos: rg.Start, end: rg.End, leader: -1}
@@ -110,7 +113,19 @@ func newFetcher(r *Reader) *fetcher {
 // run is the fetch loop's goroutine: it records the loop's outcome for NextBatch
 // and closes segs, then stopped.
 func (f *fetcher) run() {
+	if debugOn(f.r.ctx, f.log) {
+		f.log.LogAttrs(f.r.ctx, slog.LevelDebug, "read started", slog.String("topic", f.r.topic),
+			slog.Int("partitions", len(f.parts)), slog.Bool("follow", f.r.opts.Follow),
+			slog.String("isolation", f.r.opts.Isolation.String()), slog.Int64("max_records", f.r.opts.MaxRecords))
+	}
 	err := f.loop()
+	if ctx := context.Background(); debugOn(ctx, f.log) {
+		attrs := []slog.Attr{slog.String("topic", f.r.topic), slog.Int64("records", f.fetched)}
+		if err != nil {
+			attrs = append(attrs, slog.Any("err", err))
+		}
+		f.log.LogAttrs(ctx, slog.LevelDebug, "read fetches ended", attrs...)
+	}
 	f.r.fetchErr = err
 	close(f.r.segs)
 	close(f.r.stopped)
@@ -257,6 +272,10 @@ func (f *fetcher) refreshMeta() error {
 		}
 		f.metaWait = nextBackoff(f.metaWait, errBackoffMin, errBackoffMax)
 		f.metaAt = time.Now().Add(f.metaWait)
+		if debugOn(r.ctx, f.log) {
+			f.log.LogAttrs(r.ctx, slog.LevelDebug, "leader metadata refresh failed; retrying", slog.String("topic", r.topic),
+				slog.Duration("retry_in", f.metaWait), slog.Any("err", err))
+		}
 		return nil
 	}
 	return f.applyMeta(m)
@@ -283,6 +302,10 @@ func (f *fetcher) applyMeta(m topicMeta) error {
 	if f.needMeta {
 		f.metaWait = nextBackoff(f.metaWait, errBackoffMin, errBackoffMax)
 		f.metaAt = time.Now().Add(f.metaWait)
+		if debugOn(r.ctx, f.log) {
+			f.log.LogAttrs(r.ctx, slog.LevelDebug, "partition leader unknown (election in progress); retrying", slog.String("topic", r.topic),
+				slog.Duration("retry_in", f.metaWait))
+		}
 	} else {
 		f.metaWait = 0
 	}
@@ -372,6 +395,11 @@ func (f *fetcher) handle(res fetchResult) error {
 		f.needMeta = true
 		f.backoff[res.leader] = nextBackoff(f.backoff[res.leader], errBackoffMin, errBackoffMax)
 		f.retryAt[res.leader] = time.Now().Add(f.backoff[res.leader])
+		if debugOn(r.ctx, f.log) {
+			f.log.LogAttrs(r.ctx, slog.LevelDebug, "fetch failed; refreshing leaders and retrying", slog.String("topic", r.topic),
+				slog.Int("broker", int(res.leader)), slog.String("addr", f.brokers[res.leader]), slog.Int("partitions", len(res.parts)),
+				slog.Duration("retry_in", f.backoff[res.leader]), slog.Any("err", res.err))
+		}
 		return nil
 	}
 
@@ -379,6 +407,13 @@ func (f *fetcher) handle(res fetchResult) error {
 	// fetch continues, so the next request goes out before a record is
 	// decoded, and the broker serves it while this response is decoded.
 	first := res.parts[0]
+	dbg := debugOn(r.ctx, f.log)
+	var posBefore int64
+	if dbg {
+		for _, p := range res.parts {
+			posBefore += p.pos
+		}
+	}
 	requested := make(map[int32]bool, len(res.parts))
 	for _, p := range res.parts {
 		requested[p.partition] = true
@@ -413,6 +448,9 @@ func (f *fetcher) handle(res fetchResult) error {
 		f.backoff[res.leader] = nextBackoff(f.backoff[res.leader], stallBackoffMin, stallBackoffMax)
 		f.retryAt[res.leader] = time.Now().Add(f.backoff[res.leader])
 	}
+	if dbg {
+		f.logRound(res, posBefore, progress)
+	}
 	if !f.allDone() {
 		f.dispatch(time.Now())
 	}
@@ -422,6 +460,31 @@ func (f *fetcher) handle(res fetchResult) error {
 		}
 	}
 	return nil
+}
+
+// logRound logs one fetch response at debug level: the partitions asked,
+// the record bytes returned, how far the positions moved (records plus
+// control, aborted and compacted offsets), and, when nothing moved, when
+// the leader is asked again. posBefore is the sum of the positions before
+// the response was walked.
+func (f *fetcher) logRound(res fetchResult, posBefore int64, progress bool) {
+	r := f.r
+	var bytes int
+	for i := range res.resp.Topics {
+		for j := range res.resp.Topics[i].Partitions {
+			bytes += len(res.resp.Topics[i].Partitions[j].RecordBatches)
+		}
+	}
+	var posAfter int64
+	for _, p := range res.parts {
+		posAfter += p.pos
+	}
+	attrs := []slog.Attr{slog.String("topic", r.topic), slog.Int("broker", int(res.leader)),
+		slog.Int("partitions", len(res.parts)), slog.Int("bytes", bytes), slog.Int64("offsets", posAfter-posBefore)}
+	if !progress && !r.opts.Follow {
+		attrs = append(attrs, slog.Duration("retry_in", f.backoff[res.leader]))
+	}
+	f.log.LogAttrs(r.ctx, slog.LevelDebug, "fetch round", attrs...)
 }
 
 // chunkRecords is the most records one segment holds: decoding a fetch
@@ -586,6 +649,10 @@ func (f *fetcher) partitionError(p *fetchPart, rp *kmsg.FetchResponseTopicPartit
 		r.lastErr.Store(fmt.Errorf("partition %d: %w", p.partition, err))
 		p.leader = -1
 		f.needMeta = true
+		if debugOn(r.ctx, f.log) {
+			f.log.LogAttrs(r.ctx, slog.LevelDebug, "fetch partition error; refreshing leaders and retrying", slog.String("topic", r.topic),
+				slog.Int("partition", int(p.partition)), slog.Int64("offset", p.pos), slog.Any("err", err))
+		}
 		return segment{}, false, nil
 	}
 	return segment{}, false, wrapErr(err, "fetching topic %q partition %d at offset %d", r.topic, p.partition, p.pos)
@@ -612,6 +679,10 @@ func (f *fetcher) outOfRange(p *fetchPart, rp *kmsg.FetchResponseTopicPartition)
 	}
 	if !r.opts.SkipDeleted {
 		return segment{}, false, errorf(adbc.StatusInvalidState, "records of topic %q partition %d at offsets [%d, %d) were deleted (retention or DeleteRecords) during the read", r.topic, p.partition, p.pos, lost)
+	}
+	if debugOn(r.ctx, f.log) {
+		f.log.LogAttrs(r.ctx, slog.LevelDebug, "records deleted under the read; skipping them", slog.String("topic", r.topic),
+			slog.Int("partition", int(p.partition)), slog.Int64("from", p.pos), slog.Int64("to", lost))
 	}
 	p.pos, p.probe = lost, false
 	p.done = !r.opts.Follow && p.pos >= p.end

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -53,6 +54,10 @@ type RegistryConfig struct {
 	// default 0 asks the registry on every Latest call, so that a newly
 	// registered version is seen at once.
 	LatestTTL time.Duration
+	// Logger receives debug logs of each HTTP request (method, URL
+	// without user info, status code, time taken) and of failed lookups;
+	// nil logs nothing. Credentials and headers are never logged.
+	Logger *slog.Logger
 }
 
 // SchemaReference names a schema that another schema refers to.
@@ -91,6 +96,7 @@ type Registry struct {
 	display   string // URLs without user info, for messages
 	secrets   redactor
 	latestTTL time.Duration
+	log       *slog.Logger
 
 	mu        sync.Mutex
 	byID      map[int]SchemaInfo
@@ -170,19 +176,27 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	if tlsCfg != nil {
 		transport.TLSClientConfig = tlsCfg
 	}
-	opts := []sr.ClientOpt{
-		sr.URLs(urls...),
-		sr.HTTPClient(&http.Client{Timeout: timeout, Transport: transport}),
-		sr.UserAgent("kafarr"),
-	}
 	var secrets redactor
 	if user != "" {
-		opts = append(opts, sr.BasicAuth(user, pass))
 		secrets = append(secrets, pass)
 	}
 	if cfg.BearerToken != "" {
-		opts = append(opts, sr.BearerToken(cfg.BearerToken))
 		secrets = append(secrets, cfg.BearerToken)
+	}
+	var rt http.RoundTripper = transport
+	if cfg.Logger != nil {
+		rt = loggingTransport{next: transport, log: cfg.Logger, secrets: secrets}
+	}
+	opts := []sr.ClientOpt{
+		sr.URLs(urls...),
+		sr.HTTPClient(&http.Client{Timeout: timeout, Transport: rt}),
+		sr.UserAgent("kafarr"),
+	}
+	if user != "" {
+		opts = append(opts, sr.BasicAuth(user, pass))
+	}
+	if cfg.BearerToken != "" {
+		opts = append(opts, sr.BearerToken(cfg.BearerToken))
 	}
 	cl, err := sr.NewClient(opts...)
 	if err != nil {
@@ -194,6 +208,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 		display:   strings.Join(shown, ","),
 		secrets:   secrets,
 		latestTTL: max(cfg.LatestTTL, 0),
+		log:       cfg.Logger,
 		byID:      make(map[int]SchemaInfo),
 		byVersion: make(map[subjectVersion]SchemaInfo),
 		latest:    make(map[string]latestEntry),
@@ -306,6 +321,11 @@ func (r *Registry) Latest(ctx context.Context, subject string) (SchemaInfo, erro
 			e, ok := r.latest[subject]
 			r.mu.Unlock()
 			if ok {
+				if r.log != nil {
+					r.log.LogAttrs(ctx, slog.LevelWarn, "schema registry unreachable; using the last latest schema seen",
+						slog.String("subject", subject), slog.Int("id", e.info.ID), slog.Int("version", e.info.Version),
+						slog.String("err", err.Error()))
+				}
 				return e.info, nil
 			}
 		}
@@ -442,7 +462,15 @@ func (r *Registry) mapErr(err error, what, notFound string) error {
 	default:
 		code, msg = adbc.StatusIO, fmt.Sprintf("%s: schema registry %s unreachable: %v", what, r.display, rootCause(err))
 	}
-	return adbc.Error{Code: code, Msg: r.secrets.redact(msg)}
+	msg = r.secrets.redact(msg)
+	if ctx := context.Background(); debugOn(ctx, r.log) {
+		attrs := []slog.Attr{slog.String("what", what), slog.String("status", code.String())}
+		if re != nil {
+			attrs = append(attrs, slog.Int("http_status", re.StatusCode))
+		}
+		r.log.LogAttrs(ctx, slog.LevelDebug, "schema registry call failed", append(attrs, slog.String("err", msg))...)
+	}
+	return adbc.Error{Code: code, Msg: msg}
 }
 
 func isTimeout(err error) bool {

@@ -195,6 +195,7 @@ var defs = func() map[string]Def {
 		def(SchemaRegistryCAFile, ScopeDatabase, "", false, nonEmpty),
 		def(SchemaRegistryInsecureSkipVerify, ScopeDatabase, "false", false, boolean),
 		def(SchemaRegistryTimeoutMs, ScopeDatabase, "10000", false, intRange(1, math.MaxInt32)),
+		def(LogLevel, ScopeDatabase, "off", false, oneOf("off", "error", "warn", "info", "debug")),
 		def(AllowDeleteTopics, ScopeAny, "false", false, boolean),
 		def(CatalogIncludeInternal, ScopeAny, "false", false, boolean),
 

@@ -67,6 +67,10 @@ const (
 	// CatalogIncludeInternal lists internal topics (__consumer_offsets,
 	// _schemas, ...) in GetObjects.
 	CatalogIncludeInternal = "kafarr.catalog.include_internal"
+
+	// LogLevel turns on logging to stderr when no logger was given
+	// (driver.WithLogger): off (default), error, warn, info or debug.
+	LogLevel = "kafarr.log.level"
 )
 
 // Read options; settable on the database, the connection or the statement.

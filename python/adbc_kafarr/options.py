@@ -56,6 +56,9 @@ class DatabaseOptions(enum.Enum):
     SCHEMA_REGISTRY_INSECURE_SKIP_VERIFY = "kafarr.schema_registry.insecure_skip_verify"
     #: Per-request registry timeout in milliseconds. Default ``10000``.
     SCHEMA_REGISTRY_TIMEOUT_MS = "kafarr.schema_registry.timeout_ms"
+    #: Log to stderr at this level: ``off`` (default), ``error``, ``warn``,
+    #: ``info`` or ``debug``. Secrets are never logged.
+    LOG_LEVEL = "kafarr.log.level"
 
 
 class StatementOptions(enum.Enum):
