@@ -9,8 +9,9 @@
 # arrow-adbc module's own generator (go/adbc/pkg/gen) from its templates
 # (go/adbc/pkg/_tmpl) and header (go/adbc/drivermgr/arrow-adbc/adbc.h), all
 # read from the Go module cache at the version go.mod pins. Only this script,
-# alias.go (the AdbcDriverKafkaInit alias), exports.map (the linker version
-# script) and manifest.toml.in live here.
+# alias.go (the AdbcDriverKafkaInit alias), ctxstreams.go (a context per
+# result stream; see README.md), exports.map (the linker version script) and
+# manifest.toml.in live here.
 #
 # Outputs, in OUTDIR (default .build/cshared):
 #   libadbc_driver_kafarr.so  exports only Adbc* symbols: AdbcDriverKafarrInit,
@@ -37,7 +38,7 @@ while getopts "o:h" opt; do
 	case $opt in
 	o) OUT=$OPTARG ;;
 	h)
-		sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*) exit 2 ;;
@@ -127,6 +128,72 @@ awk '
 	END { if (dropped != 2) { print "dropped " dropped " runtime.GC calls, want 2" > "/dev/stderr"; exit 1 } }
 ' "$GEN/pkg/kafarr/driver.go" >"$GEN/pkg/kafarr/driver.go.new" ||
 	die "removing runtime.GC from the release functions failed: the template changed"
+mv "$GEN/pkg/kafarr/driver.go.new" "$GEN/pkg/kafarr/driver.go"
+
+# Stream contexts. The template gives a connection one context, for its
+# latest call: every connection call (conn.newContext()) cancels the
+# previous call's context. A stream whose reading uses the context it was
+# opened with (ReadPartition's) would then end as soon as the connection
+# ran GetObjects, GetTableSchema or another ReadPartition. So every
+# connection function that returns a stream opens it with a context of its
+# own (conn.openStream, ctxstreams.go): it lives until the stream is
+# released, and AdbcConnectionCancel and AdbcConnectionRelease (before the
+# connection closes) cancel every stream of the connection still open.
+# Statements keep the template's rule (see README.md). Each edit is
+# counted, and every connection function that exports a stream must have
+# been converted, or the build fails.
+sed 's/^package cshared$/package main/' "$HERE/ctxstreams.go" >"$GEN/pkg/kafarr/ctxstreams.go"
+grep -qx 'package main' "$GEN/pkg/kafarr/ctxstreams.go" ||
+	die "ctxstreams.go: no 'package cshared' clause to rewrite"
+awk '
+	/^func / {
+		fn = $2
+		sub(/\(.*/, "", fn)
+		conn = (fn ~ /^KafarrConnection/)
+	}
+	/^}/ { fn = ""; conn = 0 }
+	# cConn embeds the stream contexts next to the call context.
+	pending_struct && /^\tcancellableContext$/ { print; print "\tstreamContexts"; structs++; pending_struct = 0; next }
+	{ pending_struct = 0 }
+	/^type cConn struct {$/ { pending_struct = 1 }
+	# rdr, e := F(conn.newContext(), ARGS) in a connection function becomes
+	# rdr, e := conn.openStream(func(ctx context.Context) (array.RecordReader, error) {
+	#	return F(ctx, ARGS)
+	# })
+	conn && /^\t+rdr, e := / && index($0, "(conn.newContext()") {
+		i = index($0, "rdr, e := ") + length("rdr, e := ")
+		j = index($0, "(conn.newContext()")
+		head = substr($0, 1, i - 1)
+		callee = substr($0, i, j - i)
+		rest = substr($0, j + length("(conn.newContext()"))
+		indent = substr($0, 1, index($0, "rdr") - 1)
+		print head "conn.openStream(func(ctx context.Context) (array.RecordReader, error) {"
+		print indent "\treturn " callee "(ctx" rest
+		print indent "})"
+		opened[fn] = 1
+		next
+	}
+	conn && /exportRecordReader\(/ { exports[fn] = 1 }
+	# Cancel: the latest call and every open stream.
+	fn == "KafarrConnectionCancel" && /^\tconn\.cancelContext\(\)$/ { print; print "\tconn.cancelStreams()"; cancels++; next }
+	# Release: the open streams, before the connection closes.
+	fn == "KafarrConnectionRelease" && /^\tconn := h\.Value\(\)\.\(\*cConn\)$/ { conn_value = 1 }
+	fn == "KafarrConnectionRelease" && conn_value && /^\th\.Delete\(\)$/ { print; print "\tconn.cancelStreams()"; releases++; conn_value = 0; next }
+	{ print }
+	END {
+		bad = ""
+		if (structs != 1) bad = bad " cConn-struct:" structs + 0
+		if (cancels != 1) bad = bad " ConnectionCancel:" cancels + 0
+		if (releases != 1) bad = bad " ConnectionRelease:" releases + 0
+		if (!opened["KafarrConnectionReadPartition"]) bad = bad " ReadPartition-not-converted"
+		for (f in exports) if (!opened[f]) bad = bad " " f "-exports-a-stream-on-a-call-context"
+		n = 0
+		for (f in opened) n++
+		if (bad != "") { print "stream-context patch:" bad > "/dev/stderr"; exit 1 }
+		print "cshared: " n " connection functions open streams with stream contexts" > "/dev/stderr"
+	}
+' "$GEN/pkg/kafarr/driver.go" >"$GEN/pkg/kafarr/driver.go.new" ||
+	die "patching the connection functions for stream contexts failed: the template changed"
 mv "$GEN/pkg/kafarr/driver.go.new" "$GEN/pkg/kafarr/driver.go"
 
 # Build. The version script keeps every non-Adbc symbol local.
