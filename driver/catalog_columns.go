@@ -2,7 +2,6 @@ package driver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
 )
@@ -32,7 +32,7 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 	}
 	if known {
 		planned, err := c.planStar(ctx, topic, map[string]string{options.ReadSchema: pin})
-		switch statusOfErr(err) {
+		switch adbcerr.Status(err) {
 		case adbc.StatusOK:
 			return planned, true, nil
 		case adbc.StatusNotFound, adbc.StatusInvalidArgument, adbc.StatusInvalidData, adbc.StatusNotImplemented:
@@ -47,7 +47,7 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 	// builds them (the _key type included), plus the raw _value column,
 	// which only belongs when the connection reads raw values.
 	fields, err = c.planStar(ctx, topic, map[string]string{options.ValueFormat: "binary"})
-	if statusOfErr(err) == adbc.StatusNotFound {
+	if adbcerr.Status(err) == adbc.StatusNotFound {
 		return nil, false, nil
 	}
 	if err != nil {
@@ -103,7 +103,7 @@ func (c *Connection) catalogValueSchema(ctx context.Context, topic string) (pin 
 		}
 	}
 	info, err := c.sess.Registry.Latest(ctx, subject)
-	switch statusOfErr(err) {
+	switch adbcerr.Status(err) {
 	case adbc.StatusOK:
 		return "id:" + strconv.Itoa(info.ID), true, nil
 	case adbc.StatusNotFound:
@@ -130,19 +130,6 @@ func (c *Connection) planStar(ctx context.Context, topic string, opts map[string
 		return nil, err
 	}
 	return sc.Fields(), nil
-}
-
-// statusOfErr is the ADBC status of err: OK for nil, Unknown for an error
-// that is not an adbc.Error.
-func statusOfErr(err error) adbc.Status {
-	if err == nil {
-		return adbc.StatusOK
-	}
-	var ae adbc.Error
-	if errors.As(err, &ae) {
-		return ae.Code
-	}
-	return adbc.StatusUnknown
 }
 
 // recordColumnRemarks describes the columns filled from the Kafka record

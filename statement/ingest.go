@@ -2,7 +2,6 @@ package statement
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -224,17 +224,17 @@ func (r *ingestRun) plan(ctx context.Context) error {
 	}
 	exists, err := r.s.sess.Admin.TopicExists(ctx, r.topic)
 	if err != nil {
-		return prefixErr(err, "kafarr: ingest into %q", r.topic)
+		return adbcerr.Wrap(err, "ingest into %q", r.topic)
 	}
 	r.exists = exists
 	switch r.set.mode {
 	case adbc.OptionValueIngestModeAppend:
 		if !exists {
-			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: ingest mode append: topic %q does not exist (use create or create_append)", r.topic)}
+			return adbcerr.NewState(adbc.StatusNotFound, adbcerr.TableNotFound, "ingest mode append: topic %q does not exist (use create or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeCreate:
 		if exists {
-			return adbc.Error{Code: adbc.StatusAlreadyExists, Msg: fmt.Sprintf("kafarr: ingest mode create: topic %q already exists (use append or create_append)", r.topic)}
+			return adbcerr.NewState(adbc.StatusAlreadyExists, adbcerr.TableExists, "ingest mode create: topic %q already exists (use append or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeReplace:
 		if !r.set.allowDelete {
@@ -280,7 +280,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	case err == nil:
 		writer, err := parseRegistered(info)
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: subject %q", r.topic, r.val.subject)
+			return adbcerr.Wrap(err, "ingest into %q: subject %q", r.topic, r.val.subject)
 		}
 		enc, cerr := r.compileValue(writer)
 		if cerr == nil {
@@ -293,13 +293,13 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		// The topic is new: its subject belongs to an earlier topic
 		// of the same name, and the data defines the new one's
 		// schema.
-	case statusOf(err) == adbc.StatusNotFound && !explicit && r.set.version == 0:
+	case adbcerr.Status(err) == adbc.StatusNotFound && !explicit && r.set.version == 0:
 		if !r.set.autoRegister {
 			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
 				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
 		}
 	default:
-		return prefixErr(err, "kafarr: ingest into %q: value subject %q", r.topic, r.val.subject)
+		return adbcerr.Wrap(err, "ingest into %q: value subject %q", r.topic, r.val.subject)
 	}
 	writer, err := r.derive()
 	if err != nil {
@@ -403,47 +403,36 @@ func (r *ingestRun) apply(ctx context.Context) error {
 			// incompatible with the replaced topic's: that subject
 			// goes with its topic, permanently so that registering
 			// starts afresh.
-			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || statusOf(derr) == adbc.StatusNotFound {
+			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || adbcerr.Status(derr) == adbc.StatusNotFound {
 				id, err = reg.Register(ctx, r.val.subject, r.val.writer.String())
 			}
 		}
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
+			return adbcerr.Wrap(err, "ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
 		}
 		r.val.id = int32(id)
 	}
 	if r.key != nil && r.key.register {
 		id, err := reg.Register(ctx, r.key.subject, r.key.schema.String())
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.keyCol, r.key.subject)
+			return adbcerr.Wrap(err, "ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.keyCol, r.key.subject)
 		}
 		r.key.id = int32(id)
 	}
 	adm := r.s.sess.Admin
 	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {
-		if err := adm.DeleteTopic(ctx, r.topic); err != nil && statusOf(err) != adbc.StatusNotFound {
-			return prefixErr(err, "kafarr: ingest mode replace")
+		if err := adm.DeleteTopic(ctx, r.topic); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
+			return adbcerr.Wrap(err, "ingest mode replace")
 		}
 	}
 	if r.fresh {
 		if err := adm.CreateTopic(ctx, r.topic, r.set.partitions, r.set.replication, nil); err != nil {
-			if statusOf(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
+			if adbcerr.Status(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
 				// Created by someone else since plan looked.
 				return nil
 			}
-			return prefixErr(err, "kafarr: ingest into %q", r.topic)
+			return adbcerr.Wrap(err, "ingest into %q", r.topic)
 		}
 	}
 	return nil
-}
-
-// prefixErr prefixes an error's message, keeping its ADBC status.
-func prefixErr(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	var ae adbc.Error
-	if errors.As(err, &ae) {
-		ae.Msg = what + ": " + strings.TrimPrefix(ae.Msg, "kafarr: ")
-		return ae
-	}
-	return adbc.Error{Code: adbc.StatusIO, Msg: what + ": " + err.Error()}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // metaPlan locates the columns that become a record's key, timestamp,
@@ -146,16 +147,16 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	switch {
 	case err == nil:
 		if k.schema, err = parseRegistered(info); err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
+			return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
 		}
 		k.id = int32(info.ID)
-	case statusOf(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.autoRegister:
+	case adbcerr.Status(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.autoRegister:
 		if k.schema, err = r.deriveKey(col); err != nil {
 			return err
 		}
 		k.register = true
 	default:
-		return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
+		return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
 	}
 	if err := k.compile(r.set.coerce); err != nil {
 		return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema of subject %q", r.set.keyCol, k.subject)
