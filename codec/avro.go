@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -109,7 +110,7 @@ func (a *Avro) Append(ctx context.Context, msg []byte, bb *avroarrow.BatchBuilde
 				// read past a registry that cannot answer.
 				return sid, "", adbcerr.Wrap(err, "looking up %s schema id %d", a.opts.What, sid)
 			}
-			return sid, fmt.Sprintf("%s schema id %d: %v", a.opts.What, sid, err), nil
+			return sid, fmt.Sprintf("%s schema id %d: %s", a.opts.What, sid, strings.TrimPrefix(err.Error(), "kafarr: ")), nil
 		}
 		a.lastID, a.last = sid, dec
 	}

@@ -2,13 +2,13 @@ package driver
 
 import (
 	"context"
-	"errors"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/metacol"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
@@ -23,7 +23,7 @@ import (
 // when the topic no longer exists.
 func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []arrow.Field, ok bool, err error) {
 	sc, known, err := statement.TableSchema(ctx, c.sess, c.sess.Options, topic, false)
-	switch statusOfErr(err) {
+	switch adbcerr.Status(err) {
 	case adbc.StatusOK:
 		if known {
 			return sc.Fields(), true, nil
@@ -43,7 +43,7 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 		return nil, false, err
 	}
 	sc, _, err = statement.TableSchema(ctx, c.sess, raw, topic, false)
-	if statusOfErr(err) == adbc.StatusNotFound {
+	if adbcerr.Status(err) == adbc.StatusNotFound {
 		return nil, false, nil
 	}
 	if err != nil {
@@ -55,19 +55,6 @@ func (c *Connection) topicColumns(ctx context.Context, topic string) (fields []a
 		}
 	}
 	return fields, true, nil
-}
-
-// statusOfErr is the ADBC status of err: OK for nil, Unknown for an error
-// that is not an adbc.Error.
-func statusOfErr(err error) adbc.Status {
-	if err == nil {
-		return adbc.StatusOK
-	}
-	var ae adbc.Error
-	if errors.As(err, &ae) {
-		return ae.Code
-	}
-	return adbc.StatusUnknown
 }
 
 // columnBuilders are the child builders of one GetObjects COLUMN_SCHEMA

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
@@ -95,8 +96,8 @@ const TableTypeTopic = "topic"
 // missing topic is NotFound.
 func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *string, tableName string) (*arrow.Schema, error) {
 	if (catalog != nil && *catalog != "" && *catalog != CatalogName) || (dbSchema != nil && *dbSchema != "" && *dbSchema != DBSchemaName) {
-		return nil, adbc.Error{Code: adbc.StatusNotFound, SqlState: [5]byte{'4', '2', 'S', '0', '2'}, Msg: fmt.Sprintf(
-			"kafarr: table %q not found: the cluster is catalog %q with the one schema %q", tableName, CatalogName, DBSchemaName)}
+		return nil, adbcerr.NewState(adbc.StatusNotFound, adbcerr.TableNotFound,
+			"table %q not found: the cluster is catalog %q with the one schema %q", tableName, CatalogName, DBSchemaName)
 	}
 	sc, _, err := statement.TableSchema(ctx, c.sess, c.sess.Options, tableName, true)
 	return sc, err
@@ -128,14 +129,33 @@ func (c *Connection) SetOption(key, value string) error {
 	return c.sess.Options.Set(key, value)
 }
 
-// SetOptionBytes is not supported.
-func (c *Connection) SetOptionBytes(key string, _ []byte) error { return notStringOption(key) }
+// typed returns the typed option accessors over SetOption and GetOption,
+// the same for the database, the connection and the statement.
+func (c *Connection) typed() options.Getters {
+	return options.Getters{Get: c.GetOption, Set: c.SetOption, Own: isConnectionKey}
+}
 
-// SetOptionInt sets an integer option.
-func (c *Connection) SetOptionInt(key string, v int64) error { return c.SetOption(key, formatInt(v)) }
+// isConnectionKey reports the standard keys a connection handles itself.
+func isConnectionKey(key string) bool {
+	switch key {
+	case adbc.OptionKeyAutoCommit, adbc.OptionKeyReadOnly, adbc.OptionKeyCurrentCatalog, adbc.OptionKeyCurrentDbSchema:
+		return true
+	}
+	return false
+}
 
-// SetOptionDouble is not supported.
-func (c *Connection) SetOptionDouble(key string, _ float64) error { return notStringOption(key) }
+// SetOptionBytes is refused: kafarr options are text (options.Getters).
+func (c *Connection) SetOptionBytes(key string, v []byte) error {
+	return c.typed().SetOptionBytes(key, v)
+}
+
+// SetOptionInt sets an option from an integer.
+func (c *Connection) SetOptionInt(key string, v int64) error { return c.typed().SetOptionInt(key, v) }
+
+// SetOptionDouble sets an option from an integral double.
+func (c *Connection) SetOptionDouble(key string, v float64) error {
+	return c.typed().SetOptionDouble(key, v)
+}
 
 // GetOption returns an option in force on the connection.
 func (c *Connection) GetOption(key string) (string, error) {
@@ -152,16 +172,16 @@ func (c *Connection) GetOption(key string) (string, error) {
 	return c.sess.Options.GetOption(key)
 }
 
-// GetOptionBytes is not supported.
-func (c *Connection) GetOptionBytes(key string) ([]byte, error) { return nil, notStringOption(key) }
+// GetOptionBytes returns an option's text as bytes.
+func (c *Connection) GetOptionBytes(key string) ([]byte, error) { return c.typed().GetOptionBytes(key) }
 
 // GetOptionInt returns an integer option.
-func (c *Connection) GetOptionInt(key string) (int64, error) {
-	return c.sess.Options.GetOptionInt(key)
-}
+func (c *Connection) GetOptionInt(key string) (int64, error) { return c.typed().GetOptionInt(key) }
 
-// GetOptionDouble is not supported.
-func (c *Connection) GetOptionDouble(key string) (float64, error) { return 0, notStringOption(key) }
+// GetOptionDouble returns an integer option as a double.
+func (c *Connection) GetOptionDouble(key string) (float64, error) {
+	return c.typed().GetOptionDouble(key)
+}
 
 // setFixedName accepts setting the current catalog or database schema to
 // the one kafarr has, so that tools that always set it work, and refuses

@@ -3,7 +3,6 @@ package driver
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -32,29 +31,39 @@ func (d *Database) SetOptions(opts map[string]string) error { return d.opts.SetA
 // SetOption validates and sets one option.
 func (d *Database) SetOption(key, value string) error { return d.opts.Set(key, value) }
 
-// SetOptionBytes is not supported: every kafarr option is a string.
-func (d *Database) SetOptionBytes(key string, _ []byte) error { return notStringOption(key) }
-
-// SetOptionInt sets an integer option from its decimal text.
-func (d *Database) SetOptionInt(key string, value int64) error {
-	return d.opts.Set(key, formatInt(value))
+// typed returns the typed option accessors over SetOption and GetOption,
+// the same for the database, the connection and the statement.
+func (d *Database) typed() options.Getters {
+	return options.Getters{Get: d.GetOption, Set: d.SetOption}
 }
 
-// SetOptionDouble is not supported: no kafarr option is a double.
-func (d *Database) SetOptionDouble(key string, _ float64) error { return notStringOption(key) }
+// SetOptionBytes is refused: kafarr options are text (options.Getters).
+func (d *Database) SetOptionBytes(key string, v []byte) error {
+	return d.typed().SetOptionBytes(key, v)
+}
+
+// SetOptionInt sets an option from an integer.
+func (d *Database) SetOptionInt(key string, v int64) error { return d.typed().SetOptionInt(key, v) }
+
+// SetOptionDouble sets an option from an integral double.
+func (d *Database) SetOptionDouble(key string, v float64) error {
+	return d.typed().SetOptionDouble(key, v)
+}
 
 // GetOption returns the value in force for key; secrets are never
 // returned.
 func (d *Database) GetOption(key string) (string, error) { return d.opts.GetOption(key) }
 
-// GetOptionBytes is not supported.
-func (d *Database) GetOptionBytes(key string) ([]byte, error) { return nil, notStringOption(key) }
+// GetOptionBytes returns an option's text as bytes.
+func (d *Database) GetOptionBytes(key string) ([]byte, error) { return d.typed().GetOptionBytes(key) }
 
 // GetOptionInt returns an integer option.
-func (d *Database) GetOptionInt(key string) (int64, error) { return d.opts.GetOptionInt(key) }
+func (d *Database) GetOptionInt(key string) (int64, error) { return d.typed().GetOptionInt(key) }
 
-// GetOptionDouble is not supported.
-func (d *Database) GetOptionDouble(key string) (float64, error) { return 0, notStringOption(key) }
+// GetOptionDouble returns an integer option as a double.
+func (d *Database) GetOptionDouble(key string) (float64, error) {
+	return d.typed().GetOptionDouble(key)
+}
 
 // Open connects to the cluster: it dials the bootstrap brokers and fails
 // with an error naming them when none answers. The registry is contacted
@@ -120,10 +129,3 @@ func isolation(iso options.Isolation) kafkaio.Isolation {
 	}
 	return kafkaio.ReadCommitted
 }
-
-func notStringOption(key string) error {
-	return adbc.Error{Code: adbc.StatusNotImplemented,
-		Msg: "kafarr: option " + key + ": kafarr options are strings; use SetOption/GetOption"}
-}
-
-func formatInt(v int64) string { return strconv.FormatInt(v, 10) }

@@ -49,7 +49,7 @@ func (d *Database) connLogger() *slog.Logger {
 	if l := d.logger.Load(); l != nil {
 		return l
 	}
-	level, ok := parseLogLevel(d.opts.Get(options.LogLevel))
+	level, ok := parseLogLevel(d.opts.Cluster().LogLevel)
 	if !ok {
 		return nil
 	}

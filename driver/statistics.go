@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -214,14 +215,14 @@ func buildTopicStat(topic string, ends, starts kadm.ListedOffsets) (topicStat, b
 			if errors.Is(e.Err, kerr.UnknownTopicOrPartition) {
 				return ts, false, nil
 			}
-			return ts, false, adbc.Error{Code: kafkaio.StatusOf(e.Err), Msg: fmt.Sprintf("kafarr: statistics of topic %q: listing end offsets of partition %d: %v", topic, p, e.Err)}
+			return ts, false, adbcerr.Wrap(e.Err, "statistics of topic %q: listing end offsets of partition %d", topic, p)
 		}
 		s, ok := starts[topic][p]
 		if !ok || s.Err != nil {
 			if !ok || errors.Is(s.Err, kerr.UnknownTopicOrPartition) {
 				return ts, false, nil
 			}
-			return ts, false, adbc.Error{Code: kafkaio.StatusOf(s.Err), Msg: fmt.Sprintf("kafarr: statistics of topic %q: listing the log start offset of partition %d: %v", topic, p, s.Err)}
+			return ts, false, adbcerr.Wrap(s.Err, "statistics of topic %q: listing the log start offset of partition %d", topic, p)
 		}
 		start := min(s.Offset, e.Offset) // retention may pass the end meanwhile
 		ts.parts = append(ts.parts, partitionStat{partition: p, start: start, end: e.Offset, rows: e.Offset - start})
@@ -235,7 +236,7 @@ func buildTopicStat(topic string, ends, starts kadm.ListedOffsets) (topicStat, b
 
 // listErr names what was being listed in a kadm ListOffsets failure.
 func listErr(err error, what string) error {
-	return adbc.Error{Code: kafkaio.StatusOf(err), Msg: fmt.Sprintf("kafarr: statistics: listing %s: %v", what, err)}
+	return adbcerr.Wrap(err, "statistics: listing %s", what)
 }
 
 // compactedTopics returns which topics have "compact" in cleanup.policy.
@@ -243,7 +244,7 @@ func listErr(err error, what string) error {
 func compactedTopics(ctx context.Context, adm *kadm.Client, topics []string) (map[string]bool, error) {
 	rcs, err := adm.DescribeTopicConfigs(ctx, topics...)
 	if err != nil {
-		return nil, adbc.Error{Code: kafkaio.StatusOf(err), Msg: fmt.Sprintf("kafarr: statistics: describing topic configs: %v", err)}
+		return nil, adbcerr.Wrap(err, "statistics: describing topic configs")
 	}
 	out := make(map[string]bool, len(rcs))
 	for _, rc := range rcs {
@@ -251,7 +252,7 @@ func compactedTopics(ctx context.Context, adm *kadm.Client, topics []string) (ma
 			if errors.Is(rc.Err, kerr.UnknownTopicOrPartition) {
 				continue
 			}
-			return nil, adbc.Error{Code: kafkaio.StatusOf(rc.Err), Msg: fmt.Sprintf("kafarr: statistics: describing the configs of topic %q: %v", rc.Name, rc.Err)}
+			return nil, adbcerr.Wrap(rc.Err, "statistics: describing the configs of topic %q", rc.Name)
 		}
 		for _, cfg := range rc.Configs {
 			if cfg.Key == "cleanup.policy" && cfg.Value != nil && strings.Contains(*cfg.Value, "compact") {

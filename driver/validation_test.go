@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/driver"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/devstack"
 	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/kafkaio"
@@ -166,14 +167,14 @@ func (q *kafarrQuirks) drop(ctx context.Context, topic string) error {
 		return err
 	}
 	defer cl.Close()
-	if err := kafkaio.NewAdmin(cl).DeleteTopic(ctx, topic); err != nil && kafkaio.StatusOf(err) != adbc.StatusNotFound {
+	if err := kafkaio.NewAdmin(cl).DeleteTopic(ctx, topic); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
 		return err
 	}
 	reg, err := kafkaio.NewRegistry(kafkaio.RegistryConfig{URL: q.registry})
 	if err != nil {
 		return err
 	}
-	if _, err := reg.DeleteSubject(ctx, topic+"-value", true); err != nil && kafkaio.StatusOf(err) != adbc.StatusNotFound {
+	if _, err := reg.DeleteSubject(ctx, topic+"-value", true); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
 		return err
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // Admin runs topic administration and offset planning against one cluster.
@@ -112,7 +114,7 @@ func (a *Admin) metadata(ctx context.Context, topics ...string) (*kmsg.MetadataR
 func (a *Admin) topicMeta(ctx context.Context, topic string) (topicMeta, error) {
 	resp, err := a.metadata(ctx, topic)
 	if err != nil {
-		return topicMeta{}, wrapErr(err, "loading metadata of topic %q", topic)
+		return topicMeta{}, adbcerr.Wrap(err, "loading metadata of topic %q", topic)
 	}
 	for _, t := range resp.Topics {
 		if t.Topic == nil || *t.Topic != topic {
@@ -120,9 +122,9 @@ func (a *Admin) topicMeta(ctx context.Context, topic string) (topicMeta, error) 
 		}
 		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
 			if errors.Is(err, kerr.UnknownTopicOrPartition) {
-				return topicMeta{}, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+				return topicMeta{}, topicNotFound(topic)
 			}
-			return topicMeta{}, wrapErr(err, "loading metadata of topic %q", topic)
+			return topicMeta{}, adbcerr.Wrap(err, "loading metadata of topic %q", topic)
 		}
 		m := topicMeta{id: t.TopicID, parts: make(map[int32]partitionMeta, len(t.Partitions)), brokers: make(map[int32]string, len(resp.Brokers))}
 		for _, b := range resp.Brokers {
@@ -133,7 +135,7 @@ func (a *Admin) topicMeta(ctx context.Context, topic string) (topicMeta, error) 
 		}
 		return m, nil
 	}
-	return topicMeta{}, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+	return topicMeta{}, topicNotFound(topic)
 }
 
 // Partitions returns the partition numbers of topic in ascending order, or a
@@ -162,7 +164,7 @@ func (a *Admin) TopicExists(ctx context.Context, topic string) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
-	if StatusOf(err) == adbc.StatusNotFound {
+	if adbcerr.Status(err) == adbc.StatusNotFound {
 		return false, nil
 	}
 	return false, err
@@ -174,7 +176,7 @@ func (a *Admin) TopicExists(ctx context.Context, topic string) (bool, error) {
 func (a *Admin) ListTopics(ctx context.Context, includeInternal bool) ([]TopicInfo, error) {
 	resp, err := a.metadata(ctx)
 	if err != nil {
-		return nil, wrapErr(err, "listing topics")
+		return nil, adbcerr.Wrap(err, "listing topics")
 	}
 	out := make([]TopicInfo, 0, len(resp.Topics))
 	for _, t := range resp.Topics {
@@ -185,7 +187,7 @@ func (a *Admin) ListTopics(ctx context.Context, includeInternal bool) ([]TopicIn
 			if errors.Is(err, kerr.TopicAuthorizationFailed) {
 				continue // a topic we may not describe is not one we can read
 			}
-			return nil, wrapErr(err, "listing topics: topic %q", *t.Topic)
+			return nil, adbcerr.Wrap(err, "listing topics: topic %q", *t.Topic)
 		}
 		info := TopicInfo{Name: *t.Topic, Partitions: len(t.Partitions), Internal: t.IsInternal || IsInternalTopic(*t.Topic)}
 		if info.Internal && !includeInternal {
@@ -204,24 +206,24 @@ func (a *Admin) ListTopics(ctx context.Context, includeInternal bool) ([]TopicIn
 // partitions all have a leader, so that a produce or read right after works.
 func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions int32, replicationFactor int16, configs map[string]*string) error {
 	if topic == "" {
-		return errorf(adbc.StatusInvalidArgument, "cannot create a topic with an empty name")
+		return adbcerr.New(adbc.StatusInvalidArgument, "cannot create a topic with an empty name")
 	}
 	if partitions == 0 || partitions < -1 {
-		return errorf(adbc.StatusInvalidArgument, "cannot create topic %q with %d partitions: need at least 1, or -1 for the broker default", topic, partitions)
+		return adbcerr.New(adbc.StatusInvalidArgument, "cannot create topic %q with %d partitions: need at least 1, or -1 for the broker default", topic, partitions)
 	}
 	if replicationFactor == 0 || replicationFactor < -1 {
-		return errorf(adbc.StatusInvalidArgument, "cannot create topic %q with replication factor %d: need at least 1, or -1 for the broker default", topic, replicationFactor)
+		return adbcerr.New(adbc.StatusInvalidArgument, "cannot create topic %q with replication factor %d: need at least 1, or -1 for the broker default", topic, replicationFactor)
 	}
 	resp, err := a.adm.CreateTopic(ctx, partitions, replicationFactor, configs, topic)
 	if err != nil {
 		if errors.Is(err, kerr.TopicAlreadyExists) {
-			return errorf(adbc.StatusAlreadyExists, "topic %q already exists", topic)
+			return topicExists(topic)
 		}
 		msg := "creating topic %q"
 		if resp.ErrMessage != "" {
 			msg += " (" + strings.ReplaceAll(resp.ErrMessage, "%", "%%") + ")"
 		}
-		return wrapErr(err, msg, topic)
+		return adbcerr.Wrap(err, msg, topic)
 	}
 	return a.waitTopic(ctx, topic, func(m topicMeta, err error) bool {
 		if err != nil {
@@ -243,12 +245,12 @@ func (a *Admin) CreateTopic(ctx context.Context, topic string, partitions int32,
 func (a *Admin) DeleteTopic(ctx context.Context, topic string) error {
 	if _, err := a.adm.DeleteTopic(ctx, topic); err != nil {
 		if errors.Is(err, kerr.UnknownTopicOrPartition) || errors.Is(err, kerr.UnknownTopicID) {
-			return errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+			return topicNotFound(topic)
 		}
-		return wrapErr(err, "deleting topic %q", topic)
+		return adbcerr.Wrap(err, "deleting topic %q", topic)
 	}
 	return a.waitTopic(ctx, topic, func(_ topicMeta, err error) bool {
-		return StatusOf(err) == adbc.StatusNotFound
+		return adbcerr.Status(err) == adbc.StatusNotFound
 	})
 }
 
@@ -270,10 +272,10 @@ func (a *Admin) waitTopic(ctx context.Context, topic string, done func(topicMeta
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil && StatusOf(err) != adbc.StatusNotFound {
-				return errorf(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v (last error: %v)", topic, ctx.Err(), err)
+			if err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
+				return adbcerr.New(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v (last error: %v)", topic, ctx.Err(), err)
 			}
-			return errorf(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v", topic, ctx.Err())
+			return adbcerr.New(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v", topic, ctx.Err())
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // Fetch sizing for bulk reads. The Reader asks for the next response as
@@ -65,7 +66,7 @@ func ParseIsolation(s string) (Isolation, error) {
 	case "read_committed":
 		return ReadCommitted, nil
 	}
-	return 0, errorf(adbc.StatusInvalidArgument, "invalid isolation %q: expected read_uncommitted or read_committed", s)
+	return 0, adbcerr.New(adbc.StatusInvalidArgument, "invalid isolation %q: expected read_uncommitted or read_committed", s)
 }
 
 // SASL mechanisms accepted by SASLConfig.Mechanism.
@@ -105,7 +106,7 @@ type TLSConfig struct {
 func (t TLSConfig) Build() (*tls.Config, error) {
 	if !t.Enabled {
 		if t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.InsecureSkipVerify {
-			return nil, errorf(adbc.StatusInvalidArgument, "TLS files or insecure_skip_verify are set but TLS is not enabled (set tls.enabled=true)")
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "TLS files or insecure_skip_verify are set but TLS is not enabled (set tls.enabled=true)")
 		}
 		return nil, nil
 	}
@@ -113,11 +114,11 @@ func (t TLSConfig) Build() (*tls.Config, error) {
 	if t.CAFile != "" {
 		pem, err := os.ReadFile(t.CAFile)
 		if err != nil {
-			return nil, errorf(adbc.StatusInvalidArgument, "reading TLS CA file %q: %v", t.CAFile, unwrapPathErr(err))
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "reading TLS CA file %q: %v", t.CAFile, unwrapPathErr(err))
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errorf(adbc.StatusInvalidArgument, "TLS CA file %q holds no PEM certificate", t.CAFile)
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "TLS CA file %q holds no PEM certificate", t.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -125,11 +126,11 @@ func (t TLSConfig) Build() (*tls.Config, error) {
 	case t.CertFile != "" && t.KeyFile != "":
 		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
 		if err != nil {
-			return nil, errorf(adbc.StatusInvalidArgument, "loading TLS client certificate %q with key %q: %v", t.CertFile, t.KeyFile, unwrapPathErr(err))
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "loading TLS client certificate %q with key %q: %v", t.CertFile, t.KeyFile, unwrapPathErr(err))
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	case t.CertFile != "" || t.KeyFile != "":
-		return nil, errorf(adbc.StatusInvalidArgument, "TLS client certificate needs both cert_file and key_file (got cert_file=%q, key_file=%q)", t.CertFile, t.KeyFile)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "TLS client certificate needs both cert_file and key_file (got cert_file=%q, key_file=%q)", t.CertFile, t.KeyFile)
 	}
 	return cfg, nil
 }
@@ -177,7 +178,7 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 		}
 	}
 	if len(brokers) == 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "no Kafka bootstrap brokers given (set uri kafka://host:port or kafarr.bootstrap_servers)")
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "no Kafka bootstrap brokers given (set uri kafka://host:port or kafarr.bootstrap_servers)")
 	}
 	clientID := c.ClientID
 	if clientID == "" {
@@ -196,10 +197,10 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 	case ReadCommitted:
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	default:
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid isolation level %d", c.Isolation)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid isolation level %d", c.Isolation)
 	}
 	if c.DialTimeout < 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid dial timeout %s: must not be negative", c.DialTimeout)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid dial timeout %s: must not be negative", c.DialTimeout)
 	}
 	if c.DialTimeout > 0 {
 		opts = append(opts, kgo.DialTimeout(c.DialTimeout))
@@ -218,7 +219,7 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 
 	if mech := strings.ToUpper(strings.TrimSpace(c.SASL.Mechanism)); mech != "" {
 		if c.SASL.User == "" {
-			return nil, errorf(adbc.StatusInvalidArgument, "SASL mechanism %s needs a username", mech)
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "SASL mechanism %s needs a username", mech)
 		}
 		switch mech {
 		case SASLPlain:
@@ -228,10 +229,10 @@ func (c Config) Opts() ([]kgo.Opt, error) {
 		case SASLScramSHA512:
 			opts = append(opts, kgo.SASL(scram.Auth{User: c.SASL.User, Pass: c.SASL.Password}.AsSha512Mechanism()))
 		default:
-			return nil, errorf(adbc.StatusInvalidArgument, "invalid SASL mechanism %q: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.SASL.Mechanism)
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid SASL mechanism %q: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.SASL.Mechanism)
 		}
 	} else if c.SASL.User != "" || c.SASL.Password != "" {
-		return nil, errorf(adbc.StatusInvalidArgument, "a username or password is set but no SASL mechanism (set kafarr.sasl.mechanism to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "a username or password is set but no SASL mechanism (set kafarr.sasl.mechanism to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")
 	}
 	return opts, nil
 }
@@ -254,7 +255,7 @@ func NewClient(cfg Config, extra ...kgo.Opt) (*kgo.Client, error) {
 	}
 	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
-		return nil, cfg.redactor().redactErr(errorf(adbc.StatusInvalidArgument, "creating Kafka client for %s: %v", strings.Join(cfg.Brokers, ","), err))
+		return nil, cfg.redactor().redactErr(adbcerr.New(adbc.StatusInvalidArgument, "creating Kafka client for %s: %v", strings.Join(cfg.Brokers, ","), err))
 	}
 	return cl, nil
 }
@@ -285,5 +286,5 @@ func Connect(ctx context.Context, cfg Config, extra ...kgo.Opt) (*kgo.Client, er
 
 // connectErr describes a failure to reach any of brokers.
 func connectErr(brokers []string, err error) error {
-	return adbc.Error{Code: StatusOf(err), Msg: fmt.Sprintf("cannot connect to Kafka broker(s) %s: %v", strings.Join(brokers, ","), err)}
+	return adbcerr.Wrap(err, "cannot connect to Kafka broker(s) %s", strings.Join(brokers, ","))
 }

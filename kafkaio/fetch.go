@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // errReadTimedOut tells NextBatch that a bounded read ran out of time; it turns
@@ -253,10 +255,10 @@ func (f *fetcher) refreshMeta() error {
 	r := f.r
 	m, err := r.adm.topicMeta(r.ctx, r.topic)
 	if err != nil {
-		switch StatusOf(err) {
+		switch adbcerr.Status(err) {
 		case adbc.StatusNotFound:
 			if f.haveMeta {
-				return errorf(adbc.StatusNotFound, "topic %q was deleted during the read", r.topic)
+				return adbcerr.New(adbc.StatusNotFound, "topic %q was deleted during the read", r.topic)
 			}
 			return err
 		case adbc.StatusUnauthorized, adbc.StatusUnauthenticated:
@@ -285,14 +287,14 @@ func (f *fetcher) refreshMeta() error {
 func (f *fetcher) applyMeta(m topicMeta) error {
 	r := f.r
 	if f.haveMeta && m.id != f.topicID {
-		return errorf(adbc.StatusNotFound, "topic %q was deleted and recreated during the read", r.topic)
+		return adbcerr.New(adbc.StatusNotFound, "topic %q was deleted and recreated during the read", r.topic)
 	}
 	f.topicID, f.haveMeta, f.brokers = m.id, true, m.brokers
 	f.needMeta = false
 	for _, p := range f.parts {
 		pm, ok := m.parts[p.partition]
 		if !ok {
-			return errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.partition, r.topic)
+			return adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.partition, r.topic)
 		}
 		p.leader = pm.leader
 		if !p.done && p.leader < 0 {
@@ -382,9 +384,9 @@ func (f *fetcher) handle(res fetchResult) error {
 		}
 	}
 	if res.err != nil {
-		switch st := StatusOf(res.err); st {
+		switch st := adbcerr.Status(res.err); st {
 		case adbc.StatusUnauthenticated, adbc.StatusUnauthorized:
-			return wrapErr(res.err, "fetching topic %q from broker %d (%s)", r.topic, res.leader, f.brokers[res.leader])
+			return adbcerr.Wrap(res.err, "fetching topic %q from broker %d (%s)", r.topic, res.leader, f.brokers[res.leader])
 		}
 		if r.ctx.Err() == nil {
 			r.lastErr.Store(fmt.Errorf("broker %d (%s): %w", res.leader, f.brokers[res.leader], res.err))
@@ -542,7 +544,7 @@ func (f *fetcher) deliver(job decodeJob) error {
 			} else {
 				b.Release()
 			}
-			return errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d: %v", r.topic, job.p.partition, err)
+			return adbcerr.New(adbc.StatusInvalidData, "corrupt data in topic %q partition %d: %v", r.topic, job.p.partition, err)
 		}
 		next := job.next
 		if more {
@@ -597,7 +599,7 @@ func (f *fetcher) walkPartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartiti
 		job.c = &chunker{data: w.data, pos: p.pos, end: end}
 	}
 	if err != nil {
-		return decodeJob{}, false, errorf(adbc.StatusInvalidData, "corrupt data in topic %q partition %d at offset %d: %v", r.topic, p.partition, p.pos, err)
+		return decodeJob{}, false, adbcerr.New(adbc.StatusInvalidData, "corrupt data in topic %q partition %d at offset %d: %v", r.topic, p.partition, p.pos, err)
 	}
 	next := min(w.next, end)
 	if next > p.pos {
@@ -642,7 +644,7 @@ func (f *fetcher) partitionError(p *fetchPart, rp *kmsg.FetchResponseTopicPartit
 	case errors.Is(err, kerr.OffsetOutOfRange):
 		return f.outOfRange(p, rp)
 	case errors.Is(err, kerr.TopicAuthorizationFailed):
-		return segment{}, false, errorf(adbc.StatusUnauthorized, "not authorized to read topic %q", r.topic)
+		return segment{}, false, adbcerr.New(adbc.StatusUnauthorized, "not authorized to read topic %q", r.topic)
 	case kerr.IsRetriable(err) || errors.Is(err, kerr.UnknownTopicID) || errors.Is(err, kerr.InconsistentTopicID):
 		// Leadership moved, or the topic is gone or recreated: the
 		// metadata refresh tells which.
@@ -655,7 +657,7 @@ func (f *fetcher) partitionError(p *fetchPart, rp *kmsg.FetchResponseTopicPartit
 		}
 		return segment{}, false, nil
 	}
-	return segment{}, false, wrapErr(err, "fetching topic %q partition %d at offset %d", r.topic, p.partition, p.pos)
+	return segment{}, false, adbcerr.Wrap(err, "fetching topic %q partition %d at offset %d", r.topic, p.partition, p.pos)
 }
 
 // outOfRange handles OFFSET_OUT_OF_RANGE: the position was deleted under the
@@ -671,14 +673,14 @@ func (f *fetcher) outOfRange(p *fetchPart, rp *kmsg.FetchResponseTopicPartition)
 		logStart = starts[p.partition]
 	}
 	if p.pos >= logStart {
-		return segment{}, false, errorf(adbc.StatusInvalidState, "topic %q partition %d: offset %d is past the log end %d (the log was truncated during the read)", r.topic, p.partition, p.pos, rp.HighWatermark)
+		return segment{}, false, adbcerr.New(adbc.StatusInvalidState, "topic %q partition %d: offset %d is past the log end %d (the log was truncated during the read)", r.topic, p.partition, p.pos, rp.HighWatermark)
 	}
 	lost := logStart
 	if !r.opts.Follow {
 		lost = min(lost, p.end)
 	}
 	if !r.opts.SkipDeleted {
-		return segment{}, false, errorf(adbc.StatusInvalidState, "records of topic %q partition %d at offsets [%d, %d) were deleted (retention or DeleteRecords) during the read", r.topic, p.partition, p.pos, lost)
+		return segment{}, false, adbcerr.New(adbc.StatusInvalidState, "records of topic %q partition %d at offsets [%d, %d) were deleted (retention or DeleteRecords) during the read", r.topic, p.partition, p.pos, lost)
 	}
 	if debugOn(r.ctx, f.log) {
 		f.log.LogAttrs(r.ctx, slog.LevelDebug, "records deleted under the read; skipping them", slog.String("topic", r.topic),

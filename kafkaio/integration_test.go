@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/testenv"
 )
 
@@ -75,7 +76,7 @@ func TestIntegrationReadWrite(t *testing.T) {
 	ctx := testCtx(t)
 	topic := realTopic(t, adm, 3)
 
-	if err := adm.CreateTopic(ctx, topic, 1, 1, nil); StatusOf(err) != adbc.StatusAlreadyExists {
+	if err := adm.CreateTopic(ctx, topic, 1, 1, nil); adbcerr.Status(err) != adbc.StatusAlreadyExists {
 		t.Fatalf("creating an existing topic: %v", err)
 	}
 	counts := map[int32]int{0: 1000, 1: 0, 2: 25}

@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // PartitionRange is the slice [Start, End) of one partition's offsets that a
@@ -136,7 +138,7 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 		parts = slices.Compact(parts)
 		for _, p := range parts {
 			if _, ok := m.parts[p]; !ok {
-				return Snapshot{}, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist (the topic has %d partitions)", p, topic, len(m.parts))
+				return Snapshot{}, adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist (the topic has %d partitions)", p, topic, len(m.parts))
 			}
 		}
 	}
@@ -148,7 +150,7 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 		return s, nil
 	}
 	if opts.Start > StartTimestamp {
-		return Snapshot{}, errorf(adbc.StatusInvalidArgument, "invalid snapshot start kind %d", opts.Start)
+		return Snapshot{}, adbcerr.New(adbc.StatusInvalidArgument, "invalid snapshot start kind %d", opts.Start)
 	}
 	// The lookups are independent: the log start and the end may be read
 	// in either order, since the clamp below keeps start <= end, and a
@@ -188,7 +190,7 @@ func (a *Admin) Snapshot(ctx context.Context, topic string, opts SnapshotOptions
 		if !ok || end < 0 {
 			// A negative end would clamp the range to nothing and pass
 			// an unreadable partition off as empty.
-			return Snapshot{}, errorf(adbc.StatusIO, "no end offset returned for partition %d of topic %q (got %d)", p, topic, end)
+			return Snapshot{}, adbcerr.New(adbc.StatusIO, "no end offset returned for partition %d of topic %q (got %d)", p, topic, end)
 		}
 		logStart := logStarts[p]
 		start, ok := commits[p]
@@ -234,7 +236,7 @@ func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts
 	req.Topics = []kmsg.ListOffsetsRequestTopic{rt}
 	resp, err := req.RequestWith(ctx, a.cl)
 	if err != nil {
-		return nil, wrapErr(err, "listing %s of topic %q", what, topic)
+		return nil, adbcerr.Wrap(err, "listing %s of topic %q", what, topic)
 	}
 	out := make(map[int32]int64, len(parts))
 	for _, t := range resp.Topics {
@@ -244,9 +246,9 @@ func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts
 		for _, p := range t.Partitions {
 			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
 				if errors.Is(err, kerr.UnknownTopicOrPartition) {
-					return nil, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.Partition, topic)
+					return nil, adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.Partition, topic)
 				}
-				return nil, wrapErr(err, "listing %s of topic %q partition %d", what, topic, p.Partition)
+				return nil, adbcerr.Wrap(err, "listing %s of topic %q partition %d", what, topic, p.Partition)
 			}
 			out[p.Partition] = p.Offset
 		}
@@ -280,7 +282,7 @@ func (a *Admin) StartOffsets(ctx context.Context, topic string) (map[int32]int64
 // watermark when no record is that recent.
 func (a *Admin) OffsetsForTimestamp(ctx context.Context, topic string, millis int64) (map[int32]int64, error) {
 	if millis < 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid timestamp %d for topic %q: must be milliseconds since the epoch", millis, topic)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid timestamp %d for topic %q: must be milliseconds since the epoch", millis, topic)
 	}
 	l, err := a.adm.ListOffsetsAfterMilli(ctx, millis, topic)
 	return listedFor(l, err, topic, fmt.Sprintf("offsets for timestamp %d", millis))
@@ -290,22 +292,22 @@ func (a *Admin) OffsetsForTimestamp(ctx context.Context, topic string, millis in
 // mapping a missing topic to NotFound and naming the topic in every error.
 func listedFor(l kadm.ListedOffsets, err error, topic, what string) (map[int32]int64, error) {
 	if err != nil {
-		return nil, wrapErr(err, "listing %s of topic %q", what, topic)
+		return nil, adbcerr.Wrap(err, "listing %s of topic %q", what, topic)
 	}
 	ps, ok := l[topic]
 	if !ok {
-		return nil, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+		return nil, topicNotFound(topic)
 	}
 	out := make(map[int32]int64, len(ps))
 	for p, o := range ps {
 		if o.Err != nil {
 			if errors.Is(o.Err, kerr.UnknownTopicOrPartition) {
 				if p < 0 {
-					return nil, errorf(adbc.StatusNotFound, "topic %q does not exist", topic)
+					return nil, topicNotFound(topic)
 				}
-				return nil, errorf(adbc.StatusNotFound, "partition %d of topic %q does not exist", p, topic)
+				return nil, adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist", p, topic)
 			}
-			return nil, wrapErr(o.Err, "listing %s of topic %q partition %d", what, topic, p)
+			return nil, adbcerr.Wrap(o.Err, "listing %s of topic %q partition %d", what, topic, p)
 		}
 		out[p] = o.Offset
 	}
@@ -325,7 +327,7 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 		if errors.Is(err, kerr.GroupIDNotFound) {
 			return map[int32]int64{}, nil
 		}
-		return nil, wrapErr(err, "fetching committed offsets of group %q for topic %q", group, topic)
+		return nil, adbcerr.Wrap(err, "fetching committed offsets of group %q for topic %q", group, topic)
 	}
 	out := make(map[int32]int64)
 	for p, r := range rs[topic] {
@@ -333,7 +335,7 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 			if errors.Is(r.Err, kerr.UnknownTopicOrPartition) {
 				continue
 			}
-			return nil, wrapErr(r.Err, "fetching committed offset of group %q for topic %q partition %d", group, topic, p)
+			return nil, adbcerr.Wrap(r.Err, "fetching committed offset of group %q for topic %q partition %d", group, topic, p)
 		}
 		if r.At >= 0 {
 			out[p] = r.At
@@ -349,7 +351,7 @@ func (a *Admin) CommittedOffsets(ctx context.Context, group, topic string) (map[
 // call, naming the partition.
 func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets map[int32]int64) error {
 	if group == "" {
-		return errorf(adbc.StatusInvalidArgument, "cannot commit offsets of topic %q without a consumer group", topic)
+		return adbcerr.New(adbc.StatusInvalidArgument, "cannot commit offsets of topic %q without a consumer group", topic)
 	}
 	if len(offsets) == 0 {
 		return nil
@@ -357,7 +359,7 @@ func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets 
 	os := make(kadm.Offsets)
 	for p, at := range offsets {
 		if at < 0 {
-			return errorf(adbc.StatusInvalidArgument, "cannot commit negative offset %d for topic %q partition %d", at, topic, p)
+			return adbcerr.New(adbc.StatusInvalidArgument, "cannot commit negative offset %d for topic %q partition %d", at, topic, p)
 		}
 		os.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
 	}
@@ -369,7 +371,7 @@ func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets 
 		return err
 	})
 	if err != nil {
-		return wrapErr(err, "committing offsets of group %q for topic %q", group, topic)
+		return adbcerr.Wrap(err, "committing offsets of group %q for topic %q", group, topic)
 	}
 	ps := rs[topic]
 	keys := make([]int32, 0, len(ps))
@@ -380,9 +382,9 @@ func (a *Admin) CommitOffsets(ctx context.Context, group, topic string, offsets 
 	for _, p := range keys {
 		if err := ps[p].Err; err != nil {
 			if errors.Is(err, kerr.UnknownTopicOrPartition) {
-				return errorf(adbc.StatusNotFound, "committing offsets of group %q: topic %q partition %d does not exist", group, topic, p)
+				return adbcerr.New(adbc.StatusNotFound, "committing offsets of group %q: topic %q partition %d does not exist", group, topic, p)
 			}
-			return wrapErr(err, "committing offset %d of group %q for topic %q partition %d", offsets[p], group, topic, p)
+			return adbcerr.Wrap(err, "committing offset %d of group %q for topic %q partition %d", offsets[p], group, topic, p)
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package kafkaio
 import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // checkDurable refuses a client that would acknowledge records before every
@@ -10,10 +12,10 @@ import (
 // (acks=all, idempotent writes) pass; NewClient keeps them.
 func checkDurable(cl *kgo.Client) error {
 	if acks, ok := cl.OptValue(kgo.RequiredAcks).(kgo.Acks); ok && acks != kgo.AllISRAcks() {
-		return errorf(adbc.StatusInvalidArgument, "producer client must use acks=all (kgo.RequiredAcks(kgo.AllISRAcks()))")
+		return adbcerr.New(adbc.StatusInvalidArgument, "producer client must use acks=all (kgo.RequiredAcks(kgo.AllISRAcks()))")
 	}
 	if disabled, ok := cl.OptValue(kgo.DisableIdempotentWrite).(bool); ok && disabled {
-		return errorf(adbc.StatusInvalidArgument, "producer client must use idempotent writes (drop kgo.DisableIdempotentWrite)")
+		return adbcerr.New(adbc.StatusInvalidArgument, "producer client must use idempotent writes (drop kgo.DisableIdempotentWrite)")
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // Test helpers: produce records and wait for every acknowledgement, the
@@ -60,7 +62,7 @@ func Produce(ctx context.Context, cl *kgo.Client, records []*kgo.Record) (acked 
 
 // produceErr describes a failed produce: counts first, then the cause.
 func produceErr(r *kgo.Record, cause error, acked, total int64) error {
-	code := StatusOf(cause)
+	code := adbcerr.Status(cause)
 	if code == adbc.StatusOK {
 		code = adbc.StatusIO
 	}
@@ -77,13 +79,13 @@ func produceErr(r *kgo.Record, cause error, acked, total int64) error {
 // A client runs one transaction at a time: callers serialize.
 func ProduceTransaction(ctx context.Context, cl *kgo.Client, records []*kgo.Record) (acked int64, err error) {
 	if id, _ := cl.OptValue(kgo.TransactionalID).(string); id == "" {
-		return 0, errorf(adbc.StatusInvalidArgument, "a transactional produce needs a client with a transactional id")
+		return 0, adbcerr.New(adbc.StatusInvalidArgument, "a transactional produce needs a client with a transactional id")
 	}
 	if err := checkDurable(cl); err != nil {
 		return 0, err
 	}
 	if err := cl.BeginTransaction(); err != nil {
-		return 0, wrapErr(err, "beginning transaction")
+		return 0, adbcerr.Wrap(err, "beginning transaction")
 	}
 	n, perr := Produce(ctx, cl, records)
 	if perr != nil {
@@ -104,7 +106,7 @@ func ProduceTransaction(ctx context.Context, cl *kgo.Client, records []*kgo.Reco
 		if abortErr != nil {
 			msg = fmt.Sprintf("committing transaction of %d records failed, and aborting it failed too (%v)", len(records), abortErr)
 		}
-		return 0, wrapErr(err, "%s", msg)
+		return 0, adbcerr.Wrap(err, "%s", msg)
 	}
 	return n, nil
 }

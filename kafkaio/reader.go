@@ -15,6 +15,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // readAhead is how many fetched partition segments wait for the caller.
@@ -119,13 +121,13 @@ type segment struct {
 // Close must be called to stop it.
 func NewPartitionReader(cl *kgo.Client, topic string, ranges []PartitionRange, opts ReaderOptions) (*Reader, error) {
 	if opts.MaxRecords < 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid record budget %d for topic %q: must not be negative", opts.MaxRecords, topic)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid record budget %d for topic %q: must not be negative", opts.MaxRecords, topic)
 	}
 	if opts.Timeout < 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid read timeout %s for topic %q: must not be negative", opts.Timeout, topic)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid read timeout %s for topic %q: must not be negative", opts.Timeout, topic)
 	}
 	if opts.Isolation != ReadUncommitted && opts.Isolation != ReadCommitted {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid isolation level %d for topic %q", opts.Isolation, topic)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid isolation level %d for topic %q", opts.Isolation, topic)
 	}
 	if opts.FollowMaxWait <= 0 {
 		opts.FollowMaxWait = DefaultFollowMaxWait
@@ -155,10 +157,10 @@ func NewPartitionReader(cl *kgo.Client, topic string, ranges []PartitionRange, o
 	}
 	for _, rg := range r.ranges {
 		if _, dup := r.positions[rg.Partition]; dup {
-			return nil, errorf(adbc.StatusInvalidArgument, "partition %d of topic %q is given twice", rg.Partition, topic)
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "partition %d of topic %q is given twice", rg.Partition, topic)
 		}
 		if rg.Start < 0 {
-			return nil, errorf(adbc.StatusInvalidArgument, "invalid start offset %d for topic %q partition %d", rg.Start, topic, rg.Partition)
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid start offset %d for topic %q partition %d", rg.Start, topic, rg.Partition)
 		}
 		r.positions[rg.Partition] = rg.Start
 		if !opts.Follow && !rg.Empty() {
@@ -216,7 +218,7 @@ func (r *Reader) NextBatch(ctx context.Context) (*RecordBatch, error) {
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 					code = adbc.StatusTimeout
 				}
-				return nil, r.finish(adbc.Error{Code: code, Msg: r.describeStop(ctx.Err().Error())})
+				return nil, r.finish(adbcerr.New(code, "%s", r.describeStop(ctx.Err().Error())))
 			}
 		}
 		if !ok {
@@ -224,7 +226,7 @@ func (r *Reader) NextBatch(ctx context.Context) (*RecordBatch, error) {
 			case r.fetchErr == errReadTimedOut:
 				// Built here, after draining, so that positions are
 				// the ones the caller actually reached.
-				return nil, r.finish(adbc.Error{Code: adbc.StatusTimeout, Msg: r.describeStop(fmt.Sprintf("timed out after %s before reaching the snapshot end", r.opts.Timeout))})
+				return nil, r.finish(adbcerr.New(adbc.StatusTimeout, "%s", r.describeStop(fmt.Sprintf("timed out after %s before reaching the snapshot end", r.opts.Timeout))))
 			case r.fetchErr != nil:
 				return nil, r.finish(r.fetchErr)
 			}

@@ -25,6 +25,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/kafarr/kafarr/internal/adbcerr"
 )
 
 // DefaultRegistryTimeout bounds one registry HTTP request when
@@ -137,7 +139,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-			return nil, errorf(adbc.StatusInvalidArgument, "invalid schema registry URL %q: expected http(s)://host:port", redactURL(raw))
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid schema registry URL %q: expected http(s)://host:port", redactURL(raw))
 		}
 		if u.User != nil {
 			if user == "" {
@@ -150,17 +152,17 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 		shown = append(shown, u.String())
 	}
 	if len(urls) == 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "no schema registry URL given (set kafarr.schema_registry.url)")
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "no schema registry URL given (set kafarr.schema_registry.url)")
 	}
 	if cfg.BearerToken != "" && user != "" {
-		return nil, errorf(adbc.StatusInvalidArgument, "schema registry: give either username/password or a bearer token, not both")
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "schema registry: give either username/password or a bearer token, not both")
 	}
 	if pass != "" && user == "" {
-		return nil, errorf(adbc.StatusInvalidArgument, "schema registry: a password needs a username")
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "schema registry: a password needs a username")
 	}
 	timeout := cfg.Timeout
 	if timeout < 0 {
-		return nil, errorf(adbc.StatusInvalidArgument, "invalid schema registry timeout %s: must not be negative", timeout)
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid schema registry timeout %s: must not be negative", timeout)
 	}
 	if timeout == 0 {
 		timeout = DefaultRegistryTimeout
@@ -170,7 +172,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	tlsOpts.Enabled = tlsOpts.Enabled || tlsOpts.CAFile != "" || tlsOpts.CertFile != "" || tlsOpts.KeyFile != "" || tlsOpts.InsecureSkipVerify
 	tlsCfg, err := tlsOpts.Build()
 	if err != nil {
-		return nil, wrapErr(err, "schema registry")
+		return nil, adbcerr.Wrap(err, "schema registry")
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if tlsCfg != nil {
@@ -200,7 +202,7 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	}
 	cl, err := sr.NewClient(opts...)
 	if err != nil {
-		return nil, errorf(adbc.StatusInvalidArgument, "schema registry: %v", secrets.redact(err.Error()))
+		return nil, adbcerr.New(adbc.StatusInvalidArgument, "schema registry: %v", secrets.redact(err.Error()))
 	}
 	return &Registry{
 		cl:        cl,
@@ -280,7 +282,7 @@ func (r *Registry) SchemaByID(ctx context.Context, id int) (SchemaInfo, error) {
 // SchemaByVersion returns version of subject (version >= 1), cached forever.
 func (r *Registry) SchemaByVersion(ctx context.Context, subject string, version int) (SchemaInfo, error) {
 	if version < 1 {
-		return SchemaInfo{}, errorf(adbc.StatusInvalidArgument, "invalid schema version %d for subject %q: versions start at 1 (use Latest for the newest)", version, subject)
+		return SchemaInfo{}, adbcerr.New(adbc.StatusInvalidArgument, "invalid schema version %d for subject %q: versions start at 1 (use Latest for the newest)", version, subject)
 	}
 	key := subjectVersion{subject, version}
 	r.mu.Lock()
@@ -314,7 +316,7 @@ func (r *Registry) Latest(ctx context.Context, subject string) (SchemaInfo, erro
 	ss, err := r.cl.SchemaByVersion(ctx, subject, -1)
 	if err != nil {
 		err = r.mapErr(err, fmt.Sprintf("looking up the latest schema of subject %q", subject), fmt.Sprintf("subject %q not found in schema registry %s", subject, r.display))
-		if st := StatusOf(err); st == adbc.StatusIO || st == adbc.StatusTimeout {
+		if st := adbcerr.Status(err); st == adbc.StatusIO || st == adbc.StatusTimeout {
 			// The registry is unreachable: the last answer seen is
 			// better than failing a read whose schemas are all cached.
 			r.mu.Lock()
@@ -470,7 +472,7 @@ func (r *Registry) mapErr(err error, what, notFound string) error {
 		}
 		r.log.LogAttrs(ctx, slog.LevelDebug, "schema registry call failed", append(attrs, slog.String("err", msg))...)
 	}
-	return adbc.Error{Code: code, Msg: msg}
+	return adbcerr.New(code, "%s", msg)
 }
 
 func isTimeout(err error) bool {

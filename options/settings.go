@@ -248,6 +248,8 @@ type ClusterSettings struct {
 	Password      Secret
 	TLS           TLSSettings
 	Registry      RegistrySettings
+	// LogLevel is kafarr.log.level: off, error, warn, info or debug.
+	LogLevel string
 }
 
 // TLSSettings are the kafarr.tls.* options.
@@ -279,6 +281,7 @@ func (s *Store) Cluster() ClusterSettings {
 		SASLMechanism: typedAs[string](s, SASLMechanism),
 		Username:      typedAs[string](s, Username),
 		Password:      Secret(typedAs[string](s, Password)),
+		LogLevel:      typedAs[string](s, LogLevel),
 		TLS: TLSSettings{
 			Enabled:            typedAs[bool](s, TLSEnabled),
 			CAFile:             typedAs[string](s, TLSCAFile),

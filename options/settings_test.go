@@ -113,7 +113,7 @@ var sampleValues = map[string]string{
 	IngestValueSubject: "ivs", IngestValueSchemaVersion: "3", IngestRecordName: "a.b", IngestAutoRegister: "false",
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",
-	IngestPartitions: "6", IngestReplicationFactor: "2",
+	IngestPartitions: "6", IngestReplicationFactor: "2", LogLevel: "debug",
 }
 
 // TestEveryOptionReachesSettings sets each option (but uri, which expands

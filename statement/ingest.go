@@ -2,7 +2,6 @@ package statement
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -196,17 +195,17 @@ func (r *ingestRun) plan(ctx context.Context) error {
 	}
 	exists, err := r.s.sess.Admin.TopicExists(ctx, r.topic)
 	if err != nil {
-		return prefixErr(err, "kafarr: ingest into %q", r.topic)
+		return adbcerr.Wrap(err, "ingest into %q", r.topic)
 	}
 	r.exists = exists
 	switch r.set.mode {
 	case adbc.OptionValueIngestModeAppend:
 		if !exists {
-			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf("kafarr: ingest mode append: topic %q does not exist (use create or create_append)", r.topic)}
+			return adbcerr.NewState(adbc.StatusNotFound, adbcerr.TableNotFound, "ingest mode append: topic %q does not exist (use create or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeCreate:
 		if exists {
-			return adbc.Error{Code: adbc.StatusAlreadyExists, Msg: fmt.Sprintf("kafarr: ingest mode create: topic %q already exists (use append or create_append)", r.topic)}
+			return adbcerr.NewState(adbc.StatusAlreadyExists, adbcerr.TableExists, "ingest mode create: topic %q already exists (use append or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeReplace:
 		if !r.set.AllowDeleteTopics {
@@ -252,7 +251,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	case err == nil:
 		writer, err := codec.ParseAvro(info)
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: subject %q", r.topic, r.val.subject)
+			return adbcerr.Wrap(err, "ingest into %q: subject %q", r.topic, r.val.subject)
 		}
 		enc, cerr := r.compileValue(writer)
 		if cerr == nil {
@@ -271,7 +270,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
 		}
 	default:
-		return prefixErr(err, "kafarr: ingest into %q: value subject %q", r.topic, r.val.subject)
+		return adbcerr.Wrap(err, "ingest into %q: value subject %q", r.topic, r.val.subject)
 	}
 	writer, err := r.derive()
 	if err != nil {
@@ -380,21 +379,21 @@ func (r *ingestRun) apply(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
+			return adbcerr.Wrap(err, "ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
 		}
 		r.val.id = int32(id)
 	}
 	if r.key != nil && r.key.register {
 		id, err := reg.Register(ctx, r.key.subject, r.key.schema.String())
 		if err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.KeyColumn, r.key.subject)
+			return adbcerr.Wrap(err, "ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.KeyColumn, r.key.subject)
 		}
 		r.key.id = int32(id)
 	}
 	adm := r.s.sess.Admin
 	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {
 		if err := adm.DeleteTopic(ctx, r.topic); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
-			return prefixErr(err, "kafarr: ingest mode replace")
+			return adbcerr.Wrap(err, "ingest mode replace")
 		}
 	}
 	if r.fresh {
@@ -403,19 +402,8 @@ func (r *ingestRun) apply(ctx context.Context) error {
 				// Created by someone else since plan looked.
 				return nil
 			}
-			return prefixErr(err, "kafarr: ingest into %q", r.topic)
+			return adbcerr.Wrap(err, "ingest into %q", r.topic)
 		}
 	}
 	return nil
-}
-
-// prefixErr prefixes an error's message, keeping its ADBC status.
-func prefixErr(err error, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	var ae adbc.Error
-	if errors.As(err, &ae) {
-		ae.Msg = what + ": " + strings.TrimPrefix(ae.Msg, "kafarr: ")
-		return ae
-	}
-	return adbc.Error{Code: adbc.StatusIO, Msg: what + ": " + err.Error()}
 }

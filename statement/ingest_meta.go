@@ -148,7 +148,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	switch {
 	case err == nil:
 		if k.schema, err = codec.ParseAvro(info); err != nil {
-			return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
+			return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
 		}
 		k.id = int32(info.ID)
 	case adbcerr.Status(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.AutoRegister:
@@ -157,7 +157,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 		}
 		k.register = true
 	default:
-		return prefixErr(err, "kafarr: ingest into %q: key subject %q", r.topic, k.subject)
+		return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
 	}
 	if err := k.compile(r.set.coerceMode()); err != nil {
 		return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema of subject %q", r.set.KeyColumn, k.subject)

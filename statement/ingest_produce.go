@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
+	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -74,7 +75,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	if r.meta.part >= 0 {
 		n, err := r.s.sess.Admin.PartitionCount(ctx, r.topic)
 		if err != nil {
-			return 0, prefixErr(err, "kafarr: ingest into %q", r.topic)
+			return 0, adbcerr.Wrap(err, "ingest into %q", r.topic)
 		}
 		r.meta.partitions = int32(n)
 	}
@@ -82,7 +83,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	r.pkey = producerKey{codec: r.set.Compression, manual: r.meta.part >= 0, txn: r.set.Transactional}
 	cl, err := r.pool.get(r.pkey)
 	if err != nil {
-		return 0, prefixErr(err, "kafarr: ingest into %q: creating the producer", r.topic)
+		return 0, adbcerr.Wrap(err, "ingest into %q: creating the producer", r.topic)
 	}
 	r.cl = cl
 	if r.fresh {
@@ -96,7 +97,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 
 	if r.set.Transactional {
 		if err := cl.BeginTransaction(); err != nil {
-			return 0, prefixErr(err, "kafarr: ingest into %q: beginning the transaction", r.topic)
+			return 0, adbcerr.Wrap(err, "ingest into %q: beginning the transaction", r.topic)
 		}
 	}
 	r.free = make(chan *chunk, maxChunks)
@@ -154,8 +155,8 @@ func (r *ingestRun) produceBatches(ctx context.Context) error {
 	}
 	if err := r.s.bound.Err(); err != nil {
 		r.settle() // so that the count below is final
-		return adbc.Error{Code: adbc.StatusIO, Msg: fmt.Sprintf(
-			"kafarr: ingest into %q: reading the bound data after %d rows: %v (%d rows acknowledged)", r.topic, rowsBefore, err, r.acks.n.Load())}
+		return adbcerr.New(adbcerr.Status(err),
+			"ingest into %q: reading the bound data after %d rows: %v (%d rows acknowledged)", r.topic, rowsBefore, err, r.acks.n.Load())
 	}
 	return nil
 }
@@ -193,8 +194,8 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 		case c = <-r.free:
 		case <-ctx.Done():
 			r.settle() // so that the count below is final
-			return adbc.Error{Code: kafkaio.StatusOf(ctx.Err()), Msg: fmt.Sprintf(
-				"kafarr: ingest into %q: %v (%d rows acknowledged)", r.topic, ctx.Err(), r.acks.n.Load())}
+			return adbcerr.New(adbcerr.Status(ctx.Err()),
+				"ingest into %q: %v (%d rows acknowledged)", r.topic, ctx.Err(), r.acks.n.Load())
 		}
 		c.wg.Wait()
 		if err := r.fill(c, rec, meta, keys, lo, hi); err != nil {
@@ -284,7 +285,7 @@ func (r *ingestRun) promiseFor(c *chunk) func(*kgo.Record, error) {
 
 // produceErr reports the first failed record, with the counts.
 func (r *ingestRun) produceErr() error {
-	code := kafkaio.StatusOf(r.acks.err)
+	code := adbcerr.Status(r.acks.err)
 	if code == adbc.StatusOK || code == adbc.StatusUnknown {
 		code = adbc.StatusIO
 	}
@@ -420,7 +421,7 @@ func (r *ingestRun) endTxn(ctx context.Context, err error, healthy *bool) (int64
 			r.awaitVisible(ctx)
 			return r.acked, nil
 		}
-		err = prefixErr(cerr, "kafarr: ingest into %q: committing the transaction of %d rows", r.topic, r.acked)
+		err = adbcerr.Wrap(cerr, "ingest into %q: committing the transaction of %d rows", r.topic, r.acked)
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), txnAbortTimeout)
 	defer cancel()
@@ -438,5 +439,5 @@ func (r *ingestRun) endTxn(ctx context.Context, err error, healthy *bool) (int64
 		ae.Msg += "; " + what
 		return 0, ae
 	}
-	return 0, adbc.Error{Code: adbc.StatusIO, Msg: fmt.Sprintf("kafarr: ingest into %q: %v; %s", r.topic, err, what)}
+	return 0, adbcerr.New(adbcerr.Status(err), "ingest into %q: %v; %s", r.topic, err, what)
 }

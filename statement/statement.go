@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -46,18 +45,12 @@ func New(sess *Session) *Statement {
 }
 
 // guard turns a panic into an Internal error, so that no bad input can
-// crash a host process through the driver, and gives a missing topic the
-// SQLSTATE of a missing table (42S02), which DB-API tools key on.
+// crash a host process through the driver. (A missing topic's SQLSTATE,
+// 42S02, is set where the error is raised: see adbcerr.TableNotFound.)
 func guard(err *error) {
 	if r := recover(); r != nil {
 		*err = adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf(
 			"kafarr: internal error: %v (please report it with this stack: %s)", r, debug.Stack())}
-		return
-	}
-	if ae, ok := adbcerr.As(*err); ok && ae.Code == adbc.StatusNotFound && ae.SqlState == [5]byte{} &&
-		strings.Contains(ae.Msg, "topic") && strings.Contains(ae.Msg, "does not exist") {
-		ae.SqlState = [5]byte{'4', '2', 'S', '0', '2'}
-		*err = ae
 	}
 }
 
@@ -226,19 +219,36 @@ func (s *Statement) SetOption(key, val string) error {
 	return s.opts.Set(key, val)
 }
 
-// SetOptionBytes is not supported.
-func (s *Statement) SetOptionBytes(key string, _ []byte) error {
-	return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: option " + key + ": kafarr options are strings"}
+// typed returns the typed option accessors over SetOption and GetOption,
+// the same for the database, the connection and the statement.
+func (s *Statement) typed() options.Getters {
+	return options.Getters{Get: s.GetOption, Set: s.SetOption, Own: isStatementKey}
+}
+
+// isStatementKey reports the standard keys a statement handles itself.
+func isStatementKey(key string) bool {
+	switch key {
+	case adbc.OptionKeyIngestTargetTable, adbc.OptionKeyIngestMode, adbc.OptionValueIngestTemporary,
+		adbc.OptionValueIngestTargetCatalog, adbc.OptionValueIngestTargetDBSchema,
+		adbc.OptionKeyIncremental, adbc.OptionKeyProgress, adbc.OptionKeyMaxProgress:
+		return true
+	}
+	return false
+}
+
+// SetOptionBytes is refused: kafarr options are text (options.Getters).
+func (s *Statement) SetOptionBytes(key string, v []byte) error {
+	return s.typed().SetOptionBytes(key, v)
 }
 
 // SetOptionInt sets an option from an integer.
 func (s *Statement) SetOptionInt(key string, v int64) error {
-	return s.SetOption(key, strconv.FormatInt(v, 10))
+	return s.typed().SetOptionInt(key, v)
 }
 
-// SetOptionDouble is not supported.
-func (s *Statement) SetOptionDouble(key string, _ float64) error {
-	return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: option " + key + ": kafarr options are strings"}
+// SetOptionDouble sets an option from an integral double.
+func (s *Statement) SetOptionDouble(key string, v float64) error {
+	return s.typed().SetOptionDouble(key, v)
 }
 
 // GetOption returns an option in force for the statement.
@@ -259,9 +269,9 @@ func (s *Statement) GetOption(key string) (string, error) {
 	return s.opts.GetOption(key)
 }
 
-// GetOptionBytes is not supported.
+// GetOptionBytes returns an option's text as bytes.
 func (s *Statement) GetOptionBytes(key string) ([]byte, error) {
-	return nil, adbc.Error{Code: adbc.StatusNotFound, Msg: "kafarr: option " + key + " has no bytes value"}
+	return s.typed().GetOptionBytes(key)
 }
 
 // GetOptionInt returns an integer option, progress included.
@@ -274,18 +284,19 @@ func (s *Statement) GetOptionInt(key string) (int64, error) {
 		}
 		return total, nil
 	}
-	return s.opts.GetOptionInt(key)
+	return s.typed().GetOptionInt(key)
 }
 
 // GetOptionDouble returns progress (messages read) and max progress (the
-// messages the offset snapshot implies), as ADBC defines them.
+// messages the offset snapshot implies), as ADBC defines them, and integer
+// options.
 func (s *Statement) GetOptionDouble(key string) (float64, error) {
 	switch key {
 	case adbc.OptionKeyProgress, adbc.OptionKeyMaxProgress:
 		v, err := s.GetOptionInt(key)
 		return float64(v), err
 	}
-	return 0, adbc.Error{Code: adbc.StatusNotFound, Msg: "kafarr: option " + key + " has no double value"}
+	return s.typed().GetOptionDouble(key)
 }
 
 func (s *Statement) progress() (done, total int64) {
