@@ -58,6 +58,9 @@ const catalogParallelism = 8
 // The result always holds exactly one record batch, empty when the catalog
 // filter matches nothing.
 func (c *Connection) GetObjects(ctx context.Context, depth adbc.ObjectDepth, catalog, dbSchema, tableName, columnName *string, tableType []string) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	if depth < adbc.ObjectDepthAll || depth > adbc.ObjectDepthTables {
 		return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 			"kafarr: GetObjects: invalid depth %d; use adbc.ObjectDepthCatalogs, DBSchemas, Tables or Columns (All)", depth)}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,18 +12,19 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 	"github.com/kafarr/kafarr/statement"
 )
 
 // Connection is kafarr's adbc.Connection: one Kafka client and one schema
-// registry client, shared by its statements. Autocommit is always on: a
-// Kafka read changes nothing and an ingest is acknowledged record by record
-// (or, with kafarr.ingest.transactional, one transaction per call).
+// registry client, shared by its statements, and a pool of producer clients
+// for their ingests. Autocommit is always on: a Kafka read changes nothing
+// and an ingest is acknowledged record by record (or, with
+// kafarr.ingest.transactional, one transaction per call).
 type Connection struct {
-	sess   *statement.Session
-	closed atomic.Bool
+	sess *session.Session
 }
 
 var (
@@ -33,29 +33,45 @@ var (
 )
 
 func newConnection(alloc memory.Allocator, opts *options.Store, cfg kafkaio.Config, cl *kgo.Client, reg *kafkaio.Registry) *Connection {
-	return &Connection{sess: &statement.Session{
-		Alloc:    alloc,
-		Options:  opts,
-		Client:   cl,
-		Admin:    kafkaio.NewAdmin(cl),
-		Registry: reg,
-		Cluster:  cfg,
-		Logger:   cfg.Logger,
+	return &Connection{sess: &session.Session{
+		Alloc:     alloc,
+		Options:   opts,
+		Client:    cl,
+		Admin:     kafkaio.NewAdmin(cl),
+		Registry:  reg,
+		Producers: kafkaio.NewProducerPool(cfg),
+		Logger:    cfg.Logger,
 	}}
+}
+
+// orClosed returns err, or InvalidState once the connection is closed:
+// every method of a closed connection fails so.
+func (c *Connection) orClosed(err error) error {
+	if cerr := c.sess.CheckOpen(); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // NewStatement returns a statement whose options default to the
 // connection's.
 func (c *Connection) NewStatement() (adbc.Statement, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	return statement.New(c.sess), nil
 }
 
-// Close closes the Kafka client. Results still being read fail. Closing
-// a closed connection is InvalidState, as ADBC specifies.
+// Close closes the Kafka client, the registry client and the idle
+// producers; a producer an ingest still uses is closed when the ingest
+// ends. Results still being read fail, and the connection's statements
+// can no longer execute. Closing a closed connection is InvalidState, as
+// ADBC specifies.
 func (c *Connection) Close() error {
-	if c.closed.Swap(true) {
-		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: connection already closed"}
+	if !c.sess.MarkClosed() {
+		return c.sess.CheckOpen()
 	}
+	c.sess.Producers.Close()
 	c.sess.Client.Close()
 	if c.sess.Registry != nil {
 		c.sess.Registry.Close()
@@ -65,22 +81,28 @@ func (c *Connection) Close() error {
 
 // Commit is refused: autocommit is always on.
 func (c *Connection) Commit(context.Context) error {
-	return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to commit (use kafarr.ingest.transactional for an atomic ingest)"}
+	return c.orClosed(adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to commit (use kafarr.ingest.transactional for an atomic ingest)"})
 }
 
 // Rollback is refused: autocommit is always on.
 func (c *Connection) Rollback(context.Context) error {
-	return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to roll back"}
+	return c.orClosed(adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: autocommit is always on; there is no transaction to roll back"})
 }
 
 // ReadPartition reads one descriptor that ExecutePartitions returned, on
 // this connection.
 func (c *Connection) ReadPartition(ctx context.Context, descriptor []byte) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	return statement.ReadPartition(ctx, c.sess, descriptor)
 }
 
 // GetTableTypes returns the one table type, "topic".
 func (c *Connection) GetTableTypes(context.Context) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	b := array.NewRecordBuilder(c.sess.Alloc, adbc.TableTypesSchema)
 	defer b.Release()
 	b.Field(0).(*array.StringBuilder).Append(TableTypeTopic)
@@ -95,6 +117,9 @@ const TableTypeTopic = "topic"
 // GetTableSchema returns the schema SELECT * FROM topic would return; a
 // missing topic is NotFound.
 func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *string, tableName string) (*arrow.Schema, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	if (catalog != nil && *catalog != "" && *catalog != CatalogName) || (dbSchema != nil && *dbSchema != "" && *dbSchema != DBSchemaName) {
 		return nil, adbcerr.NewState(adbc.StatusNotFound, adbcerr.TableNotFound,
 			"table %q not found: the cluster is catalog %q with the one schema %q", tableName, CatalogName, DBSchemaName)
@@ -107,6 +132,9 @@ func (c *Connection) GetTableSchema(ctx context.Context, catalog, dbSchema *stri
 // kafarr read or ingest option, which then applies to the connection's
 // statements.
 func (c *Connection) SetOption(key, value string) error {
+	if err := c.sess.CheckOpen(); err != nil {
+		return err
+	}
 	switch key {
 	case adbc.OptionKeyAutoCommit:
 		if value == adbc.OptionValueEnabled {
@@ -146,19 +174,24 @@ func isConnectionKey(key string) bool {
 
 // SetOptionBytes is refused: kafarr options are text (options.Getters).
 func (c *Connection) SetOptionBytes(key string, v []byte) error {
-	return c.typed().SetOptionBytes(key, v)
+	return c.orClosed(c.typed().SetOptionBytes(key, v))
 }
 
 // SetOptionInt sets an option from an integer.
-func (c *Connection) SetOptionInt(key string, v int64) error { return c.typed().SetOptionInt(key, v) }
+func (c *Connection) SetOptionInt(key string, v int64) error {
+	return c.orClosed(c.typed().SetOptionInt(key, v))
+}
 
 // SetOptionDouble sets an option from an integral double.
 func (c *Connection) SetOptionDouble(key string, v float64) error {
-	return c.typed().SetOptionDouble(key, v)
+	return c.orClosed(c.typed().SetOptionDouble(key, v))
 }
 
 // GetOption returns an option in force on the connection.
 func (c *Connection) GetOption(key string) (string, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return "", err
+	}
 	switch key {
 	case adbc.OptionKeyAutoCommit:
 		return adbc.OptionValueEnabled, nil

@@ -27,6 +27,9 @@ var arrowVersion = func() string {
 // Kafka protocol does not expose the broker's release, so the vendor
 // version is franz-go's guess from the API versions the broker supports.
 func (c *Connection) GetInfo(ctx context.Context, codes []adbc.InfoCode) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	all := []adbc.InfoCode{
 		adbc.InfoVendorName, adbc.InfoVendorVersion, adbc.InfoVendorArrowVersion, adbc.InfoVendorSql,
 		adbc.InfoVendorSubstrait, adbc.InfoDriverName, adbc.InfoDriverVersion,

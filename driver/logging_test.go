@@ -121,8 +121,13 @@ func workload(t *testing.T, st *devstack.Stack, drvOpts []Option, opts map[strin
 	}
 	defer cn.Close()
 	sess := cn.(*Connection).sess
-	if got := kafkaio.ClientLogger(sess.Client); got != sess.Logger || sess.Cluster.Logger != sess.Logger {
-		t.Fatalf("the client's logger %p, the cluster config's %p and the session's %p differ", got, sess.Cluster.Logger, sess.Logger)
+	prod, err := sess.Producers.Get(kafkaio.ProducerKey{Compression: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Producers.Put(kafkaio.ProducerKey{Compression: "none"}, prod, true)
+	if got, pgot := kafkaio.ClientLogger(sess.Client), kafkaio.ClientLogger(prod); got != sess.Logger || pgot != sess.Logger {
+		t.Fatalf("the client's logger %p, the producers' %p and the session's %p differ", got, pgot, sess.Logger)
 	}
 
 	topic := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())

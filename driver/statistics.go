@@ -98,6 +98,9 @@ type topicStat struct {
 // kafarr.read.timeout_ms, so every count is exact. That costs a full read
 // of the topics asked for.
 func (c *Connection) GetStatistics(ctx context.Context, catalog, dbSchema, tableName *string, approximate bool) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	b := array.NewRecordBuilder(c.sess.Alloc, adbc.GetStatisticsSchema)
 	defer b.Release()
 	if matchFilter(catalog, CatalogName) {
@@ -118,6 +121,9 @@ func (c *Connection) GetStatistics(ctx context.Context, catalog, dbSchema, table
 
 // GetStatisticNames lists kafarr's own statistics (keys 1024-1026).
 func (c *Connection) GetStatisticNames(context.Context) (array.RecordReader, error) {
+	if err := c.sess.CheckOpen(); err != nil {
+		return nil, err
+	}
 	b := array.NewRecordBuilder(c.sess.Alloc, adbc.GetStatisticNamesSchema)
 	defer b.Release()
 	names := b.Field(0).(*array.StringBuilder)

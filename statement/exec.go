@@ -10,6 +10,7 @@ import (
 
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
@@ -29,7 +30,7 @@ const readSlack = 5 * time.Second
 // schema). Every record of the read goes through next, as a fetched
 // kafkaio.RecordBatch.
 type execution struct {
-	sess *Session
+	sess *session.Session
 	plan *readPlan
 
 	ctx    context.Context
@@ -55,7 +56,7 @@ const (
 // startRead plans q against the cluster and, for execRows, starts reading.
 // fixed, when set, replaces the offset snapshot (a partition descriptor's
 // range). The caller closes the execution.
-func startRead(ctx context.Context, sess *Session, set options.ReadSettings, sql string, q *sqlparse.Query, fixed *kafkaio.Snapshot, mode execMode) (*execution, error) {
+func startRead(ctx context.Context, sess *session.Session, set options.ReadSettings, sql string, q *sqlparse.Query, fixed *kafkaio.Snapshot, mode execMode) (*execution, error) {
 	p, err := newPlan(sql, q, set)
 	if err != nil {
 		return nil, err

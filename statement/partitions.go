@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
@@ -46,6 +47,9 @@ var partitionOptions = []string{
 // and are not supported here.
 func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, parts adbc.Partitions, n int64, err error) {
 	defer guard(&err)
+	if err := s.checkRun(); err != nil {
+		return nil, parts, -1, err
+	}
 	if cq, ok := s.parsed.(*sqlparse.ConstantQuery); ok {
 		// One partition that evaluates the constants wherever it is read.
 		rec, err := constantRecord(s.sess.Alloc, cq)
@@ -104,7 +108,7 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 }
 
 // ReadPartition reads one descriptor from ExecutePartitions through sess.
-func ReadPartition(ctx context.Context, sess *Session, descriptor []byte) (rdr array.RecordReader, err error) {
+func ReadPartition(ctx context.Context, sess *session.Session, descriptor []byte) (rdr array.RecordReader, err error) {
 	defer guard(&err)
 	var d partitionDescriptor
 	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version != descriptorVersion || d.SQL == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -53,16 +54,6 @@ func (l *lookup) wait() lookupResult {
 	return l.res
 }
 
-// needRegistry returns the registry, or an error saying it is needed for
-// what.
-func (s *Session) needRegistry(what string) (*kafkaio.Registry, error) {
-	if s.Registry == nil {
-		return nil, adbcerr.New(adbc.StatusInvalidState,
-			"%s needs a schema registry: set kafarr.schema_registry.url (or kafarr.value.format=binary|string to read raw values)", what)
-	}
-	return s.Registry, nil
-}
-
 // lookupValue starts the registry half of choosing the value's reader
 // schema per kafarr.read.schema and the subject strategy.
 func (e *execution) lookupValue(ctx context.Context) *lookup {
@@ -71,7 +62,7 @@ func (e *execution) lookupValue(ctx context.Context) *lookup {
 		if p.set.ValueFormat != options.FormatAvro {
 			return lookupResult{skip: true}
 		}
-		reg, err := sess.needRegistry("reading Avro values")
+		reg, err := sess.NeedRegistry("reading Avro values")
 		if err != nil {
 			return lookupResult{err: err}
 		}
@@ -209,7 +200,7 @@ func (e *execution) lookupKey(ctx context.Context) *lookup {
 		}
 		if sess.Registry == nil {
 			if p.set.KeyFormat == options.KeyAvro {
-				_, err := sess.needRegistry("kafarr.key.format=avro")
+				_, err := sess.NeedRegistry("kafarr.key.format=avro")
 				return lookupResult{err: err}
 			}
 			return lookupResult{skip: true}
@@ -258,9 +249,9 @@ func keyArrowType(s *arrow.Schema) arrow.DataType {
 
 // decoders returns the value and key decoders of one scan of the plan;
 // the key decoder is nil unless keys are Avro.
-func (p *readPlan) decoders(sess *Session) (value, key codec.Decoder) {
+func (p *readPlan) decoders(sess *session.Session) (value, key codec.Decoder) {
 	lookup := func(ctx context.Context, id int32) (*avroarrow.Schema, error) {
-		reg, err := sess.needRegistry("decoding Avro messages")
+		reg, err := sess.NeedRegistry("decoding Avro messages")
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
+	"github.com/kafarr/kafarr/internal/arrowcell"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 )
 
@@ -132,10 +133,10 @@ func comparator(dt arrow.DataType, lit sqlparse.Literal) (func(arrow.Array, int)
 		*arrow.Uint8Type, *arrow.Uint16Type, *arrow.Uint32Type, *arrow.Uint64Type:
 		if lit.Kind == sqlparse.LitInt {
 			v := lit.Int
-			return func(a arrow.Array, i int) int { return cmpOrdered(intAt(a, i), v) }, nil
+			return func(a arrow.Array, i int) int { return cmpOrdered(arrowcell.Int64(a, i), v) }, nil
 		}
 		if f, ok := numeric(); ok {
-			return func(a arrow.Array, i int) int { return cmpOrdered(float64(intAt(a, i)), f) }, nil
+			return func(a arrow.Array, i int) int { return cmpOrdered(float64(arrowcell.Int64(a, i)), f) }, nil
 		}
 	case *arrow.Float32Type, *arrow.Float64Type:
 		if f, ok := numeric(); ok {
@@ -235,30 +236,6 @@ func timeIn(lit sqlparse.Literal, unit arrow.TimeUnit) int64 {
 		return lit.Time.UnixMicro()
 	}
 	return lit.Time.UnixNano()
-}
-
-// intAt returns row i of an integer column as int64; uint64 values above
-// the int64 range clamp to math.MaxInt64.
-func intAt(a arrow.Array, i int) int64 {
-	switch a := a.(type) {
-	case *array.Int8:
-		return int64(a.Value(i))
-	case *array.Int16:
-		return int64(a.Value(i))
-	case *array.Int32:
-		return int64(a.Value(i))
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Uint8:
-		return int64(a.Value(i))
-	case *array.Uint16:
-		return int64(a.Value(i))
-	case *array.Uint32:
-		return int64(a.Value(i))
-	case *array.Uint64:
-		return int64(min(a.Value(i), math.MaxInt64))
-	}
-	return 0
 }
 
 func floatAt(a arrow.Array, i int) float64 {

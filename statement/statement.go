@@ -11,7 +11,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/kafarr/kafarr/ingest"
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 )
@@ -19,14 +21,14 @@ import (
 // Statement is kafarr's adbc.Statement: a SQL query (SELECT, DROP TABLE)
 // or a bulk ingest. Its options override the connection's.
 type Statement struct {
-	sess *Session
+	sess *session.Session
 	opts *options.Store
 
 	sql    string
 	parsed sqlparse.Stmt
 
-	ingest ingestOptions
-	bound  array.RecordReader
+	ingest ingest.Options
+	bound  array.RecordReader // the data to ingest
 
 	mu      sync.Mutex
 	current *recordReader // the latest result, for progress
@@ -40,8 +42,25 @@ var (
 )
 
 // New returns a statement on a connection's session.
-func New(sess *Session) *Statement {
-	return &Statement{sess: sess, opts: sess.Options.Child(), ingest: ingestOptions{mode: adbc.OptionValueIngestModeCreate}}
+func New(sess *session.Session) *Statement {
+	return &Statement{sess: sess, opts: sess.Options.Child(), ingest: ingest.NewOptions()}
+}
+
+// checkOpen refuses every call on a closed statement.
+func (s *Statement) checkOpen() error {
+	if s.closed {
+		return adbcerr.New(adbc.StatusInvalidState, "statement is closed")
+	}
+	return nil
+}
+
+// checkRun refuses to execute a closed statement, or one whose connection
+// closed.
+func (s *Statement) checkRun() error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	return s.sess.CheckOpen()
 }
 
 // guard turns a panic into an Internal error, so that no bad input can
@@ -57,14 +76,11 @@ func guard(err *error) {
 // Close releases bound data. Results already returned stay valid. A
 // second Close is InvalidState, as ADBC specifies.
 func (s *Statement) Close() error {
-	if s.closed {
-		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: statement already closed"}
+	if err := s.checkOpen(); err != nil {
+		return err
 	}
 	s.closed = true
-	if s.bound != nil {
-		s.bound.Release()
-		s.bound = nil
-	}
+	s.release()
 	return nil
 }
 
@@ -72,19 +88,25 @@ func (s *Statement) Close() error {
 // surface here.
 func (s *Statement) SetSqlQuery(query string) (err error) {
 	defer guard(&err)
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	parsed, err := sqlparse.Parse(query)
 	if err != nil {
 		return err
 	}
 	s.sql, s.parsed = query, parsed
-	s.ingest.target = ""
+	s.ingest.Target = ""
 	return nil
 }
 
 // Prepare checks that a query is set; kafarr plans at execute time, when
 // it snapshots offsets.
 func (s *Statement) Prepare(context.Context) error {
-	if s.parsed == nil && s.ingest.target == "" {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if s.parsed == nil && s.ingest.Target == "" {
 		return adbc.Error{Code: adbc.StatusInvalidState, Msg: "kafarr: Prepare: no SQL query set"}
 	}
 	return nil
@@ -92,11 +114,17 @@ func (s *Statement) Prepare(context.Context) error {
 
 // SetSubstraitPlan is not supported.
 func (s *Statement) SetSubstraitPlan([]byte) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	return adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: Substrait plans are not supported; use SQL"}
 }
 
 // GetParameterSchema is not supported: kafarr queries take no parameters.
 func (s *Statement) GetParameterSchema() (*arrow.Schema, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
 	return nil, adbc.Error{Code: adbc.StatusNotImplemented, Msg: "kafarr: queries take no bind parameters; bound data is for ingest (adbc.ingest.target_table)"}
 }
 
@@ -104,7 +132,10 @@ func (s *Statement) GetParameterSchema() (*arrow.Schema, error) {
 // is -1: a bounded read does not know it before reading.
 func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n int64, err error) {
 	defer guard(&err)
-	if s.ingest.target != "" {
+	if err := s.checkRun(); err != nil {
+		return nil, -1, err
+	}
+	if s.ingest.Target != "" {
 		n, err := s.executeIngest(ctx)
 		if err != nil {
 			return nil, -1, err
@@ -151,6 +182,9 @@ func (s *Statement) ExecuteQuery(ctx context.Context) (rdr array.RecordReader, n
 // first one).
 func (s *Statement) ExecuteSchema(ctx context.Context) (sc *arrow.Schema, err error) {
 	defer guard(&err)
+	if err := s.checkRun(); err != nil {
+		return nil, err
+	}
 	switch q := s.parsed.(type) {
 	case *sqlparse.ConstantQuery:
 		rec, err := constantRecord(s.sess.Alloc, q)
@@ -176,7 +210,10 @@ func (s *Statement) ExecuteSchema(ctx context.Context) (sc *arrow.Schema, err er
 // data) or a DROP TABLE, returning the rows produced.
 func (s *Statement) ExecuteUpdate(ctx context.Context) (n int64, err error) {
 	defer guard(&err)
-	if s.ingest.target != "" {
+	if err := s.checkRun(); err != nil {
+		return -1, err
+	}
+	if s.ingest.Target != "" {
 		return s.executeIngest(ctx)
 	}
 	switch q := s.parsed.(type) {
@@ -204,7 +241,10 @@ func (s *Statement) dropTable(ctx context.Context, q *sqlparse.DropTable) error 
 // SetOption sets a statement option: ingest keys (adbc.ingest.*) or any
 // kafarr read or ingest option.
 func (s *Statement) SetOption(key, val string) error {
-	if handled, err := s.ingest.set(key, val); handled {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if handled, err := s.ingest.Set(key, val); handled {
 		return err
 	}
 	switch key {
@@ -238,22 +278,34 @@ func isStatementKey(key string) bool {
 
 // SetOptionBytes is refused: kafarr options are text (options.Getters).
 func (s *Statement) SetOptionBytes(key string, v []byte) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	return s.typed().SetOptionBytes(key, v)
 }
 
 // SetOptionInt sets an option from an integer.
 func (s *Statement) SetOptionInt(key string, v int64) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	return s.typed().SetOptionInt(key, v)
 }
 
 // SetOptionDouble sets an option from an integral double.
 func (s *Statement) SetOptionDouble(key string, v float64) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
 	return s.typed().SetOptionDouble(key, v)
 }
 
 // GetOption returns an option in force for the statement.
 func (s *Statement) GetOption(key string) (string, error) {
-	if v, ok := s.ingest.get(key); ok {
+	if err := s.checkOpen(); err != nil {
+		return "", err
+	}
+	if v, ok := s.ingest.Get(key); ok {
 		return v, nil
 	}
 	switch key {
@@ -276,6 +328,9 @@ func (s *Statement) GetOptionBytes(key string) ([]byte, error) {
 
 // GetOptionInt returns an integer option, progress included.
 func (s *Statement) GetOptionInt(key string) (int64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
 	switch key {
 	case adbc.OptionKeyProgress, adbc.OptionKeyMaxProgress:
 		done, total := s.progress()
@@ -291,6 +346,9 @@ func (s *Statement) GetOptionInt(key string) (int64, error) {
 // messages the offset snapshot implies), as ADBC defines them, and integer
 // options.
 func (s *Statement) GetOptionDouble(key string) (float64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
 	switch key {
 	case adbc.OptionKeyProgress, adbc.OptionKeyMaxProgress:
 		v, err := s.GetOptionInt(key)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/sqlparse"
 	"github.com/kafarr/kafarr/options"
 )
@@ -18,7 +19,7 @@ import (
 // (kafarr.read.schema=first, or a subject without versions), it plans as a
 // query does, reading up to that message, if peek is set; otherwise known
 // is false and nothing is returned. A missing topic is NotFound.
-func TableSchema(ctx context.Context, sess *Session, store *options.Store, topic string, peek bool) (sc *arrow.Schema, known bool, err error) {
+func TableSchema(ctx context.Context, sess *session.Session, store *options.Store, topic string, peek bool) (sc *arrow.Schema, known bool, err error) {
 	defer guard(&err)
 	set := store.Read()
 	q := &sqlparse.Query{Topic: topic, Star: true, Limit: -1}

@@ -23,12 +23,11 @@ import (
 // closed kgo client does not wait for all of its goroutines (the reaper
 // loop, each broker's request and response loops, buffered-record
 // finishers exit on their own just after Close returns), and a read
-// already sent to a broker is left to finish. The producer pool closes
-// its clients in the background when its connection closes, and a closing
-// client pushes its final KIP-714 metrics with retries: under -race with
-// both cores busy that has taken more than 5 s. The wait ends as soon as
-// the goroutines are gone, so a generous bound costs nothing. A variable so
-// that this package's tests can shorten it.
+// already sent to a broker is left to finish. A closing client pushes its
+// final KIP-714 metrics with retries: under -race with both cores busy
+// that has taken more than 5 s. The wait ends as soon as the goroutines
+// are gone, so a generous bound costs nothing. A variable so that this
+// package's tests can shorten it.
 var leakSettle = 20 * time.Second
 
 // Frames that make a goroutine a leak, and frames that exempt it.

@@ -1,4 +1,4 @@
-package statement
+package ingest
 
 import (
 	"context"
@@ -14,30 +14,40 @@ import (
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
 
-// ingestOptions are the ADBC standard ingest options of a statement.
-type ingestOptions struct {
-	target string
-	mode   string
+// Options are a statement's ADBC standard ingest options (adbc.ingest.*):
+// the target topic and the mode.
+type Options struct {
+	// Target is adbc.ingest.target_table, the topic; "" when the
+	// statement is no ingest.
+	Target string
+	// Mode is adbc.ingest.mode: adbc.OptionValueIngestModeCreate,
+	// Append, CreateAppend or Replace.
+	Mode string
 }
 
-// set handles the adbc.ingest.* keys.
-func (o *ingestOptions) set(key, val string) (bool, error) {
+// NewOptions returns the options of a statement no ingest option was set
+// on: no target, mode create (ADBC's default).
+func NewOptions() Options { return Options{Mode: adbc.OptionValueIngestModeCreate} }
+
+// Set handles the adbc.ingest.* keys; handled is false for other keys.
+func (o *Options) Set(key, val string) (handled bool, err error) {
 	switch key {
 	case adbc.OptionKeyIngestTargetTable:
 		if val == "" {
 			return true, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: option adbc.ingest.target_table needs a topic name"}
 		}
-		o.target = val
+		o.Target = val
 		return true, nil
 	case adbc.OptionKeyIngestMode:
 		switch val {
 		case adbc.OptionValueIngestModeCreate, adbc.OptionValueIngestModeAppend,
 			adbc.OptionValueIngestModeCreateAppend, adbc.OptionValueIngestModeReplace:
-			o.mode = val
+			o.Mode = val
 			return true, nil
 		}
 		return true, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
@@ -59,59 +69,25 @@ func (o *ingestOptions) set(key, val string) (bool, error) {
 	return false, nil
 }
 
-func (o *ingestOptions) get(key string) (string, bool) {
+// Get returns the value of an adbc.ingest.* key; ok is false for other
+// keys, and for the target while none is set.
+func (o *Options) Get(key string) (val string, ok bool) {
 	switch key {
 	case adbc.OptionKeyIngestTargetTable:
-		return o.target, o.target != ""
+		return o.Target, o.Target != ""
 	case adbc.OptionKeyIngestMode:
-		return o.mode, true
+		return o.Mode, true
 	case adbc.OptionValueIngestTemporary:
 		return adbc.OptionValueDisabled, true
 	}
 	return "", false
 }
 
-// Bind binds one batch for ingest. The statement retains it.
-func (s *Statement) Bind(_ context.Context, values arrow.RecordBatch) error {
-	if s.bound != nil {
-		s.bound.Release()
-		s.bound = nil
-	}
-	if values == nil {
-		return nil
-	}
-	rdr, err := array.NewRecordReader(values.Schema(), []arrow.RecordBatch{values})
-	if err != nil {
-		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: "kafarr: Bind: " + err.Error()}
-	}
-	s.bound = rdr
-	return nil
-}
-
-// BindStream binds a stream of batches for ingest. The statement retains
-// it.
-func (s *Statement) BindStream(_ context.Context, stream array.RecordReader) error {
-	if s.bound != nil {
-		s.bound.Release()
-		s.bound = nil
-	}
-	if stream != nil {
-		stream.Retain()
-		s.bound = stream
-	}
-	return nil
-}
-
 // ingestSettings are the settings of one ingest call: the ingest mode,
-// and the kafarr ingest options in force, from the statement's option
-// store (which falls back to the connection's and the database's).
+// and the kafarr ingest options in force.
 type ingestSettings struct {
 	options.IngestSettings
 	mode string
-}
-
-func loadIngestSettings(s *Statement) ingestSettings {
-	return ingestSettings{IngestSettings: s.opts.Ingest(), mode: s.ingest.mode}
 }
 
 // coerceMode maps kafarr.ingest.coerce to the encoder's mode.
@@ -127,10 +103,11 @@ func (s *ingestSettings) coerceMode() avroarrow.CoerceMode {
 // columns) is checked first; then schemas are registered, the topic is
 // created, and the batches are produced.
 type ingestRun struct {
-	s     *Statement
+	sess  *session.Session
 	set   ingestSettings
 	topic string
-	in    *arrow.Schema // the bound data's schema
+	data  array.RecordReader // the bound data
+	in    *arrow.Schema      // its schema
 
 	exists bool // the topic existed before this ingest
 	fresh  bool // this ingest creates (or recreates) the topic
@@ -139,8 +116,6 @@ type ingestRun struct {
 	key  *keyPlan // nil without kafarr.ingest.key_subject
 	meta metaPlan
 
-	pool   *producerPool
-	pkey   producerKey
 	cl     *kgo.Client
 	free   chan *chunk // chunks whose records may be reused
 	chunks []*chunk    // all of them
@@ -165,19 +140,17 @@ type valuePlan struct {
 	dropSubject bool
 }
 
-// executeIngest produces the bound data to the target topic and returns
-// the number of rows the brokers acknowledged. On error the count is the
-// rows acknowledged before the failure (0 for a transactional ingest, none
-// of which is then visible), and the error message says it too.
-func (s *Statement) executeIngest(ctx context.Context) (int64, error) {
-	if s.bound == nil {
-		return -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: fmt.Sprintf("kafarr: ingest into %q: no data bound (Bind or BindStream)", s.ingest.target)}
+// Run produces data to the topic opts.Target, as opts.Mode and settings
+// (the kafarr.ingest.* options in force) say, and returns the number of
+// rows the brokers acknowledged. On error the count is the rows
+// acknowledged before the failure (0 for a transactional ingest, none of
+// which is then visible), and the error message says it too. Run reads
+// data to its end; the caller keeps it, and releases it.
+func Run(ctx context.Context, sess *session.Session, settings options.IngestSettings, opts Options, data array.RecordReader) (int64, error) {
+	if data == nil {
+		return -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: fmt.Sprintf("kafarr: ingest into %q: no data bound (Bind or BindStream)", opts.Target)}
 	}
-	defer func() {
-		s.bound.Release()
-		s.bound = nil
-	}()
-	r := &ingestRun{s: s, set: loadIngestSettings(s), topic: s.ingest.target, in: s.bound.Schema()}
+	r := &ingestRun{sess: sess, set: ingestSettings{IngestSettings: settings, mode: opts.Mode}, topic: opts.Target, data: data, in: data.Schema()}
 	if err := r.plan(ctx); err != nil {
 		return 0, err
 	}
@@ -193,7 +166,7 @@ func (r *ingestRun) plan(ctx context.Context) error {
 	if err := r.planMeta(); err != nil {
 		return err
 	}
-	exists, err := r.s.sess.Admin.TopicExists(ctx, r.topic)
+	exists, err := r.sess.Admin.TopicExists(ctx, r.topic)
 	if err != nil {
 		return adbcerr.Wrap(err, "ingest into %q", r.topic)
 	}
@@ -229,7 +202,7 @@ func (r *ingestRun) plan(ctx context.Context) error {
 //     the columns, to be registered under <topic>-value unless
 //     kafarr.ingest.auto_register=false.
 func (r *ingestRun) planValue(ctx context.Context) error {
-	reg, err := r.s.sess.needRegistry("ingest with Avro values")
+	reg, err := r.sess.NeedRegistry("ingest with Avro values")
 	if err != nil {
 		return err
 	}
@@ -366,7 +339,7 @@ func recordNameFor(topic string) string {
 // deletes (replace) and creates the topic. Registering first means a topic
 // is never left behind by an ingest whose schema the registry refused.
 func (r *ingestRun) apply(ctx context.Context) error {
-	reg := r.s.sess.Registry
+	reg := r.sess.Registry
 	if r.val.register {
 		id, err := reg.Register(ctx, r.val.subject, r.val.writer.String())
 		if err != nil && r.val.dropSubject {
@@ -390,7 +363,7 @@ func (r *ingestRun) apply(ctx context.Context) error {
 		}
 		r.key.id = int32(id)
 	}
-	adm := r.s.sess.Admin
+	adm := r.sess.Admin
 	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {
 		if err := adm.DeleteTopic(ctx, r.topic); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
 			return adbcerr.Wrap(err, "ingest mode replace")

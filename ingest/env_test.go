@@ -1,4 +1,4 @@
-package statement_test
+package ingest_test
 
 // Shared fixtures of the ingest tests: each test runs on the in-process
 // devstack (kfake + srfake) and, when tests/stack is up

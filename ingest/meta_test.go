@@ -1,4 +1,4 @@
-package statement_test
+package ingest_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package statement
+package ingest
 
 import (
 	"context"
@@ -11,18 +11,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafarr/kafarr/internal/devstack"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/testenv"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
 
 // ingSession builds a Session on a devstack, as the driver's connection
-// does; the session's client is closed when the test ends.
-func ingSession(t *testing.T, mem memory.Allocator) (*Session, *devstack.Stack) {
+// does; the session's clients and producers are closed when the test ends.
+func ingSession(t *testing.T, mem memory.Allocator) (*session.Session, *devstack.Stack) {
 	t.Helper()
 	st := testenv.DevStack(t)
 	cfg := kafkaio.Config{Brokers: []string{st.Brokers()}}
@@ -35,69 +35,10 @@ func ingSession(t *testing.T, mem memory.Allocator) (*Session, *devstack.Stack) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Session{Alloc: mem, Options: options.NewStore(), Client: cl, Admin: kafkaio.NewAdmin(cl), Registry: reg, Cluster: cfg}, st
-}
-
-func closed(cl *kgo.Client) bool {
-	select {
-	case <-cl.Context().Done():
-		return true
-	default:
-		return false
-	}
-}
-
-func TestIngestProducerPool(t *testing.T) {
-	sess, _ := ingSession(t, memory.NewGoAllocator())
-	p := poolFor(sess)
-	if poolFor(sess) != p {
-		t.Fatal("poolFor made a second pool for one session")
-	}
-	plain := producerKey{codec: options.CompressionNone}
-	lz4 := producerKey{codec: options.CompressionLZ4}
-	a, err := p.get(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := p.get(plain)
-	c, _ := p.get(plain)
-	if a == b || b == c {
-		t.Fatal("clients in use were handed out twice")
-	}
-	p.put(plain, a, true)
-	p.put(plain, b, true)
-	p.put(plain, c, true) // beyond maxIdleProducers: closed
-	if !closed(c) || closed(a) || closed(b) {
-		t.Fatalf("closed after put: a %v b %v c %v; want only c", closed(a), closed(b), closed(c))
-	}
-	if got, _ := p.get(plain); got != b {
-		t.Error("get did not reuse the idle client")
-	}
-	if got, _ := p.get(lz4); got == a {
-		t.Error("a client was reused for other settings")
-	} else {
-		p.put(lz4, got, false) // a failed ingest's client is closed
-		if !closed(got) {
-			t.Error("an unhealthy client was kept")
-		}
-	}
-	// Closing the connection's client closes the pool and its idle
-	// clients; a client in use is closed when given back.
-	sess.Client.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for !closed(a) && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if !closed(a) {
-		t.Fatal("the idle client outlived the session")
-	}
-	if _, ok := pools.Load(sess); ok {
-		t.Error("the closed session's pool is still registered")
-	}
-	p.put(plain, b, true)
-	if !closed(b) {
-		t.Error("a client given back to a closed pool was kept")
-	}
+	t.Cleanup(reg.Close)
+	pool := kafkaio.NewProducerPool(cfg)
+	t.Cleanup(pool.Close)
+	return &session.Session{Alloc: mem, Options: options.NewStore(), Client: cl, Admin: kafkaio.NewAdmin(cl), Registry: reg, Producers: pool}, st
 }
 
 // TestIngestStall checks that an ingest whose records are never
@@ -125,20 +66,16 @@ func TestIngestStall(t *testing.T) {
 	b.Release()
 	defer rec.Release()
 
-	s := New(sess)
-	defer s.Close()
-	for k, v := range map[string]string{adbc.OptionKeyIngestTargetTable: "stalled", adbc.OptionKeyIngestMode: adbc.OptionValueIngestModeAppend} {
-		if err := s.SetOption(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Bind(ctx, rec); err != nil {
+	data, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer data.Release()
+	opts := Options{Target: "stalled", Mode: adbc.OptionValueIngestModeAppend}
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.ExecuteUpdate(context.Background())
+		_, err := Run(context.Background(), sess, sess.Options.Ingest(), opts, data)
 		done <- err
 	}()
 	select {

@@ -1,4 +1,4 @@
-package statement
+package ingest
 
 import (
 	"context"
@@ -73,15 +73,15 @@ type acks struct {
 // every row was acknowledged.
 func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	if r.meta.part >= 0 {
-		n, err := r.s.sess.Admin.PartitionCount(ctx, r.topic)
+		n, err := r.sess.Admin.PartitionCount(ctx, r.topic)
 		if err != nil {
 			return 0, adbcerr.Wrap(err, "ingest into %q", r.topic)
 		}
 		r.meta.partitions = int32(n)
 	}
-	r.pool = poolFor(r.s.sess)
-	r.pkey = producerKey{codec: r.set.Compression, manual: r.meta.part >= 0, txn: r.set.Transactional}
-	cl, err := r.pool.get(r.pkey)
+	pool := r.sess.Producers
+	pkey := kafkaio.ProducerKey{Compression: string(r.set.Compression), Manual: r.meta.part >= 0, Transactional: r.set.Transactional}
+	cl, err := pool.Get(pkey)
 	if err != nil {
 		return 0, adbcerr.Wrap(err, "ingest into %q: creating the producer", r.topic)
 	}
@@ -93,7 +93,7 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 		cl.PurgeTopicsFromProducing(r.topic)
 	}
 	healthy := false
-	defer func() { r.pool.put(r.pkey, cl, healthy) }()
+	defer func() { pool.Put(pkey, cl, healthy) }()
 
 	if r.set.Transactional {
 		if err := cl.BeginTransaction(); err != nil {
@@ -143,8 +143,8 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 // first failure.
 func (r *ingestRun) produceBatches(ctx context.Context) error {
 	var rowsBefore int64
-	for r.s.bound.Next() {
-		rec := r.s.bound.RecordBatch()
+	for r.data.Next() {
+		rec := r.data.RecordBatch()
 		if err := r.batch(ctx, rec, rowsBefore); err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (r *ingestRun) produceBatches(ctx context.Context) error {
 		}
 		rowsBefore += rec.NumRows()
 	}
-	if err := r.s.bound.Err(); err != nil {
+	if err := r.data.Err(); err != nil {
 		r.settle() // so that the count below is final
 		return adbcerr.New(adbcerr.Status(err),
 			"ingest into %q: reading the bound data after %d rows: %v (%d rows acknowledged)", r.topic, rowsBefore, err, r.acks.n.Load())
@@ -381,7 +381,7 @@ const visibleWait = 10 * time.Second
 // transaction can hold the last stable offset back longer; the wait then
 // gives up quietly, since the rows are committed all the same.
 func (r *ingestRun) awaitVisible(ctx context.Context) {
-	adm := r.s.sess.Admin
+	adm := r.sess.Admin
 	ctx, cancel := context.WithTimeout(ctx, visibleWait)
 	defer cancel()
 	hwm, err := adm.EndOffsets(ctx, r.topic, kafkaio.ReadUncommitted)

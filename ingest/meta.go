@@ -1,4 +1,4 @@
-package statement
+package ingest
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/arrowcell"
 )
 
 // metaPlan locates the columns that become a record's key, timestamp,
@@ -143,7 +144,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 	k := &keyPlan{subject: r.set.KeySubject}
 	col := r.in.Field(r.meta.key)
 	k.in = arrow.NewSchema([]arrow.Field{{Name: keyWrapField, Type: col.Type, Nullable: true, Metadata: col.Metadata}}, nil)
-	reg := r.s.sess.Registry
+	reg := r.sess.Registry
 	info, err := reg.Latest(ctx, k.subject)
 	switch {
 	case err == nil:
@@ -314,7 +315,7 @@ func (m *metaPlan) check(b batchMeta, n int) *metaError {
 			if b.part.IsNull(i) {
 				return &metaError{column: m.names[3], row: i, msg: "null partition (the partition column must be set on every row)"}
 			}
-			if p := intAt(b.part, i); p < 0 || p >= int64(m.partitions) {
+			if p := arrowcell.Int64(b.part, i); p < 0 || p >= int64(m.partitions) {
 				return &metaError{column: m.names[3], row: i, value: "value " + strconv.FormatInt(p, 10) + " ",
 					msg: fmt.Sprintf("is not a partition of the topic, which has partitions 0 to %d", m.partitions-1)}
 			}
@@ -391,7 +392,7 @@ func (m *metaPlan) fill(rec *kgo.Record, b batchMeta, i int) {
 		}
 	}
 	if b.part != nil {
-		rec.Partition = int32(intAt(b.part, i))
+		rec.Partition = int32(arrowcell.Int64(b.part, i))
 	}
 }
 
@@ -409,7 +410,7 @@ func appendIntText(dst []byte, a arrow.Array, i int) []byte {
 	case *array.Uint64:
 		return strconv.AppendUint(dst, a.Value(i), 10)
 	}
-	return strconv.AppendInt(dst, intAt(a, i), 10)
+	return strconv.AppendInt(dst, arrowcell.Int64(a, i), 10)
 }
 
 func textAt(a arrow.Array, i int) string {
