@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
 )
@@ -106,7 +107,7 @@ func clusterConfig(o *options.Store) (kafkaio.Config, error) {
 	return kafkaio.Config{
 		Brokers:   c.Brokers,
 		ClientID:  c.ClientID,
-		Isolation: isolation(o.Read().Isolation),
+		Isolation: session.Isolation(o.Read().Isolation),
 		SASL: kafkaio.SASLConfig{
 			Mechanism: mech,
 			User:      c.Username,
@@ -120,12 +121,4 @@ func clusterConfig(o *options.Store) (kafkaio.Config, error) {
 			InsecureSkipVerify: c.TLS.InsecureSkipVerify,
 		},
 	}, nil
-}
-
-// isolation maps kafarr.read.isolation to kafkaio's.
-func isolation(iso options.Isolation) kafkaio.Isolation {
-	if iso == options.ReadUncommitted {
-		return kafkaio.ReadUncommitted
-	}
-	return kafkaio.ReadCommitted
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kafarr/kafarr/internal/adbcerr"
+	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 )
 
@@ -153,7 +154,7 @@ func (c *Connection) topicStatistics(ctx context.Context, tableName *string, exa
 		// kadm lists every topic when given none.
 		return nil, nil
 	}
-	iso := isolation(c.sess.Options.Read().Isolation)
+	iso := session.Isolation(c.sess.Options.Read().Isolation)
 	adm := kadm.NewClient(c.sess.Client)
 	// End offsets first: the log start only moves forward, so reading it
 	// second never describes records the end does not cover.

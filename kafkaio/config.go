@@ -58,17 +58,6 @@ func (i Isolation) String() string {
 	return "read_uncommitted"
 }
 
-// ParseIsolation parses read_uncommitted or read_committed (case-insensitive).
-func ParseIsolation(s string) (Isolation, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "read_uncommitted":
-		return ReadUncommitted, nil
-	case "read_committed":
-		return ReadCommitted, nil
-	}
-	return 0, adbcerr.New(adbc.StatusInvalidArgument, "invalid isolation %q: expected read_uncommitted or read_committed", s)
-}
-
 // SASL mechanisms accepted by SASLConfig.Mechanism.
 const (
 	SASLPlain       = "PLAIN"

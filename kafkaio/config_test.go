@@ -88,20 +88,6 @@ func TestConfigOpts(t *testing.T) {
 	}
 }
 
-func TestParseIsolation(t *testing.T) {
-	for in, want := range map[string]Isolation{"read_committed": ReadCommitted, "READ_UNCOMMITTED": ReadUncommitted, " read_committed ": ReadCommitted} {
-		got, err := ParseIsolation(in)
-		if err != nil || got != want {
-			t.Fatalf("ParseIsolation(%q) = %v, %v", in, got, err)
-		}
-		if got.String() != strings.ToLower(strings.TrimSpace(in)) {
-			t.Fatalf("String() = %q", got.String())
-		}
-	}
-	_, err := ParseIsolation("serializable")
-	requireStatus(t, err, adbc.StatusInvalidArgument, `"serializable"`, "read_committed")
-}
-
 func TestConnect(t *testing.T) {
 	c := newCluster(t, kfake.SeedTopics(1, "t"))
 	ctx := testCtx(t)

@@ -32,7 +32,8 @@ import (
 //   - a typed setter given a key that is not recognized is NotImplemented
 //     (adbc.h: "ADBC_STATUS_NOT_IMPLEMENTED if the option is not
 //     recognized"; driverbase likewise). Recognized are kafarr's options
-//     (IsKafarrKey) and the object's own keys (Own);
+//     (the defs table and the kafarr. namespace) and the object's own
+//     keys (Own);
 //   - a typed setter given a value of a type the option cannot take is
 //     InvalidArgument (the framework's Option::AsString and AsInt):
 //     SetOptionBytes of any option, since none is a bytestring, and

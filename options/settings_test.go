@@ -176,7 +176,7 @@ func TestTypedLayering(t *testing.T) {
 		{stmt, OnErrorFail, 300, CompressionLZ4},
 	} {
 		r, in := tt.s.Read(), tt.s.Ingest()
-		if r.OnError != tt.on || r.BatchRows != tt.rows || in.Compression != tt.codec || tt.s.Int(ReadBatchRows) != int64(tt.rows) {
+		if r.OnError != tt.on || r.BatchRows != tt.rows || in.Compression != tt.codec {
 			t.Errorf("%s: on_error %s, batch_rows %d, compression %s; want %s, %d, %s",
 				tt.s.Level(), r.OnError, r.BatchRows, in.Compression, tt.on, tt.rows, tt.codec)
 		}

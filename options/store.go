@@ -2,7 +2,6 @@ package options
 
 import (
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -179,25 +178,6 @@ func (s *Store) Get(key string) string {
 	return v
 }
 
-// Bool returns a boolean option's value, parsed when it was set (false
-// for a key that is not a boolean option).
-func (s *Store) Bool(key string) bool {
-	b, _ := s.typed(key).(bool)
-	return b
-}
-
-// Int returns an integer option's value, parsed when it was set: its
-// default when unset, 0 when it has none (or key is not an integer
-// option).
-//
-// The trailing argument is ignored: it was the default, which now comes
-// from the defs table only. It remains until the read path's last calls
-// move to Read(); do not pass it in new code.
-func (s *Store) Int(key string, _ ...int64) int64 {
-	n, _ := s.typed(key).(int64)
-	return n
-}
-
 // GetOption implements ADBC's GetOption: the value in force, or NotFound
 // for an unknown or unset key. Secrets are never returned.
 func (s *Store) GetOption(key string) (string, error) {
@@ -217,17 +197,4 @@ func (s *Store) GetOption(key string) (string, error) {
 		v = Redact(v)
 	}
 	return v, nil
-}
-
-// GetOptionInt implements ADBC's GetOptionInt for integer options.
-func (s *Store) GetOptionInt(key string) (int64, error) {
-	v, err := s.GetOption(key)
-	if err != nil {
-		return 0, err
-	}
-	n, perr := strconv.ParseInt(v, 10, 64)
-	if perr != nil {
-		return 0, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: option %s is not an integer (%q)", key, v)}
-	}
-	return n, nil
 }

@@ -75,7 +75,7 @@ func TestLayering(t *testing.T) {
 		t.Fatalf("default batch rows = %q", got)
 	}
 	must(t, db.Set(ReadBatchRows, "100"))
-	if got := stmt.Int(ReadBatchRows); got != 100 {
+	if got := stmt.Read().BatchRows; got != 100 {
 		t.Fatalf("inherited from database: %d", got)
 	}
 	must(t, conn.Set(ReadBatchRows, "200"))

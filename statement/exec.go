@@ -70,53 +70,40 @@ func startRead(ctx context.Context, sess *session.Session, set options.ReadSetti
 	budget := max(set.Timeout, set.RegistryTimeout)
 	e := &execution{sess: sess, plan: p}
 	e.ctx, e.cancel = context.WithTimeout(ctx, budget+set.Timeout+readSlack)
-	if err := e.plan1(budget, fixed, mode); err != nil {
+	if err := e.planOnCluster(budget, fixed, mode); err != nil {
 		e.close()
 		return nil, err
 	}
 	return e, nil
 }
 
-// plan1 gathers what the planner needs (offsets, schemas) and completes
+// planOnCluster gathers what the planner needs (offsets, schemas) and completes
 // the plan.
-func (e *execution) plan1(budget time.Duration, fixed *kafkaio.Snapshot, mode execMode) error {
+func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot, mode execMode) error {
 	p := e.plan
 	ctx, cancel := context.WithTimeout(e.ctx, budget)
 	defer cancel()
-	// The registry lookups need only the topic's name: they run while
-	// the brokers answer, since a registry round trip costs as much as
-	// the whole offset planning.
-	lctx, stopLookups := context.WithCancel(ctx)
-	defer stopLookups()
-	values, keys := e.lookupValue(lctx), e.lookupKey(lctx)
-	abandon := func(err error) error {
-		// The brokers' error wins; the lookups end without being waited
-		// for (a registry that is down would take its whole timeout).
-		stopLookups()
-		values.wait()
-		keys.wait()
-		return err
-	}
+	lookups := e.startLookups(ctx)
 	if fixed != nil {
 		p.planRanges(*fixed, nil, nil)
 	} else {
 		snap, tsStart, tsEnd, err := e.offsets(ctx)
 		if err != nil {
-			return abandon(err)
+			return lookups.abandon(err)
 		}
 		p.planRanges(snap, tsStart, tsEnd)
 	}
 	e.ranges = p.snap.Ranges
 	if mode == execRows && p.q.Limit != 0 {
 		if err := e.open(); err != nil {
-			return abandon(err)
+			return lookups.abandon(err)
 		}
 	}
-	if err := e.chooseValue(ctx, values.wait()); err != nil {
-		keys.wait()
+	values, keys := lookups.wait()
+	if err := e.chooseValue(ctx, values); err != nil {
 		return err
 	}
-	if err := p.chooseKey(keys.wait()); err != nil {
+	if err := p.chooseKey(keys); err != nil {
 		return err
 	}
 	if err := p.planColumns(); err != nil {
@@ -130,7 +117,7 @@ func (e *execution) plan1(budget time.Duration, fixed *kafkaio.Snapshot, mode ex
 // the pushed-down _timestamp bounds.
 func (e *execution) offsets(ctx context.Context) (snap kafkaio.Snapshot, tsStart, tsEnd map[int32]int64, err error) {
 	p, adm := e.plan, e.sess.Admin
-	opts := kafkaio.SnapshotOptions{Isolation: isolation(p.set.Isolation), Group: p.set.Group, Filter: p.partitionFilter()}
+	opts := kafkaio.SnapshotOptions{Isolation: session.Isolation(p.set.Isolation), Group: p.set.Group, Filter: p.partitionFilter()}
 	if p.set.Start == options.StartLatest {
 		opts.Start = kafkaio.StartLatest
 	}
@@ -157,14 +144,6 @@ func (e *execution) offsets(ctx context.Context) (snap kafkaio.Snapshot, tsStart
 	return snap, tsStart, tsEnd, nil
 }
 
-// isolation maps kafarr.read.isolation to kafkaio's.
-func isolation(i options.Isolation) kafkaio.Isolation {
-	if i == options.ReadUncommitted {
-		return kafkaio.ReadUncommitted
-	}
-	return kafkaio.ReadCommitted
-}
-
 // open starts the bounded (or follow) read of e.ranges, unless started.
 func (e *execution) open() error {
 	if e.kr != nil {
@@ -177,7 +156,7 @@ func (e *execution) open() error {
 	}
 	kr, err := kafkaio.NewPartitionReader(e.sess.Client, p.snap.Topic, e.ranges, kafkaio.ReaderOptions{
 		Leaders:    p.snap.Leaders,
-		Isolation:  isolation(p.set.Isolation),
+		Isolation:  session.Isolation(p.set.Isolation),
 		MaxRecords: budget,
 		Timeout:    p.set.Timeout,
 		Follow:     p.set.Follow,

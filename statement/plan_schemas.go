@@ -54,6 +54,36 @@ func (l *lookup) wait() lookupResult {
 	return l.res
 }
 
+// schemaLookups are the registry lookups of a plan's value and key
+// schemas, running while the brokers answer: a registry round trip costs
+// as much as the whole offset planning.
+type schemaLookups struct {
+	values, keys *lookup
+	stop         context.CancelFunc
+}
+
+// startLookups starts the value and key lookups under ctx.
+func (e *execution) startLookups(ctx context.Context) *schemaLookups {
+	ctx, stop := context.WithCancel(ctx)
+	return &schemaLookups{values: e.lookupValue(ctx), keys: e.lookupKey(ctx), stop: stop}
+}
+
+// wait returns both lookups' results.
+func (l *schemaLookups) wait() (values, keys lookupResult) {
+	values, keys = l.values.wait(), l.keys.wait()
+	l.stop()
+	return values, keys
+}
+
+// abandon stops the lookups and returns err: the brokers' error wins, and
+// the lookups end without being waited out (a registry that is down would
+// take its whole timeout).
+func (l *schemaLookups) abandon(err error) error {
+	l.stop()
+	l.wait()
+	return err
+}
+
 // lookupValue starts the registry half of choosing the value's reader
 // schema per kafarr.read.schema and the subject strategy.
 func (e *execution) lookupValue(ctx context.Context) *lookup {

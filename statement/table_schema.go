@@ -30,16 +30,11 @@ func TableSchema(ctx context.Context, sess *session.Session, store *options.Stor
 	e := &execution{sess: sess, plan: p}
 	e.ctx, e.cancel = context.WithTimeout(ctx, max(set.Timeout, set.RegistryTimeout))
 	defer e.close()
-	lctx, stopLookups := context.WithCancel(e.ctx)
-	defer stopLookups()
-	values, keys := e.lookupValue(lctx), e.lookupKey(lctx)
+	lookups := e.startLookups(e.ctx)
 	if _, err := sess.Admin.Partitions(e.ctx, topic); err != nil {
-		stopLookups()
-		values.wait()
-		keys.wait()
-		return nil, false, err
+		return nil, false, lookups.abandon(err)
 	}
-	vres, kres := values.wait(), keys.wait()
+	vres, kres := lookups.wait()
 	if vres.err == nil && vres.peek {
 		if !peek {
 			return nil, false, nil

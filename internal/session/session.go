@@ -61,3 +61,11 @@ func (s *Session) CheckOpen() error {
 	}
 	return nil
 }
+
+// Isolation maps kafarr.read.isolation to the reader's isolation level.
+func Isolation(i options.Isolation) kafkaio.Isolation {
+	if i == options.ReadUncommitted {
+		return kafkaio.ReadUncommitted
+	}
+	return kafkaio.ReadCommitted
+}
