@@ -87,7 +87,7 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot,
 	if fixed != nil {
 		p.planRanges(*fixed, nil, nil)
 	} else {
-		snap, tsStart, tsEnd, err := e.offsets(ctx)
+		snap, tsStart, tsEnd, err := e.offsetsWithin(ctx, p.set.Timeout)
 		if err != nil {
 			return lookups.abandon(err)
 		}
@@ -111,6 +111,20 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot,
 	}
 	e.logPlan()
 	return nil
+}
+
+// offsetsWithin runs offsets bounded by the read timeout: the registry
+// may take longer (the planning budget allows for it), but a cluster that
+// does not answer metadata and ListOffsets within kafarr.read.timeout_ms
+// fails the query then, rather than at the end of franz-go's retries.
+func (e *execution) offsetsWithin(ctx context.Context, d time.Duration) (kafkaio.Snapshot, map[int32]int64, map[int32]int64, error) {
+	octx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	snap, tsStart, tsEnd, err := e.offsets(octx)
+	if err != nil && ctx.Err() == nil && octx.Err() != nil {
+		err = adbcerr.Wrap(err, "the cluster did not answer within kafarr.read.timeout_ms (%v)", d)
+	}
+	return snap, tsStart, tsEnd, err
 }
 
 // offsets snapshots the topic's partitions and looks up the offsets of
