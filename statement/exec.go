@@ -87,7 +87,7 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot,
 	if fixed != nil {
 		p.planRanges(*fixed, nil, nil)
 	} else {
-		snap, tsStart, tsEnd, err := e.offsetsWithin(ctx, p.set.Timeout)
+		snap, tsStart, tsEnd, err := e.offsetsWithin(ctx, max(p.set.Timeout, minPlanTimeout))
 		if err != nil {
 			return lookups.abandon(err)
 		}
@@ -113,10 +113,16 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot,
 	return nil
 }
 
-// offsetsWithin runs offsets bounded by the read timeout: the registry
-// may take longer (the planning budget allows for it), but a cluster that
-// does not answer metadata and ListOffsets within kafarr.read.timeout_ms
-// fails the query then, rather than at the end of franz-go's retries.
+// minPlanTimeout is the least time planning's metadata and ListOffsets
+// requests get: a kafarr.read.timeout_ms shorter than a round trip is
+// meant to cut the read short, not to fail every query before it starts.
+const minPlanTimeout = time.Second
+
+// offsetsWithin runs offsets bounded by d, the read timeout (at least
+// minPlanTimeout): the registry may take longer (the planning budget
+// allows for it), but a cluster that does not answer metadata and
+// ListOffsets in time fails the query then, rather than at the end of
+// franz-go's retries.
 func (e *execution) offsetsWithin(ctx context.Context, d time.Duration) (kafkaio.Snapshot, map[int32]int64, map[int32]int64, error) {
 	octx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
