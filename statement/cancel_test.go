@@ -291,6 +291,7 @@ func TestCancelRead(t *testing.T) {
 		if took > cancelWithin {
 			t.Errorf("the follow read ended %s after the cancel, want within %s", took, cancelWithin)
 		}
+		t.Logf("%v (%s after the cancel)", rdr.Err(), took)
 		rdr.Release()
 		released = true
 		testenv.WaitDriverIdle(t)
