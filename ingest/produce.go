@@ -31,6 +31,12 @@ const (
 	txnAbortTimeout = 30 * time.Second
 )
 
+// cancelGrace is how long a cancelled ingest waits for the records already
+// sent to be acknowledged, so that the count it reports is exact, before it
+// gives up on them: a healthy broker answers in milliseconds, and one that
+// does not answer must not hold the caller (Ctrl-C) for stallTimeout.
+const cancelGrace = time.Second
+
 // stallTimeout is how long an ingest waits without any record being
 // acknowledged, while some are outstanding, before it gives up. kgo
 // retries forever by default, and its own delivery timeout counts
@@ -113,17 +119,21 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	// Whatever happened, wait for every record handed to the producer:
 	// the count below must be final.
 	r.settle()
-	stalled := stop()
+	w := stop()
 	for _, c := range r.chunks {
 		c.promise = nil // fill clears the records when the chunk is reused
 		chunkPool.Put(c)
 	}
 	r.acked = r.acks.n.Load()
 	switch {
-	case stalled:
+	case w.stalled:
 		r.acks.failed.Store(true)
 		err = adbc.Error{Code: adbc.StatusTimeout, Msg: fmt.Sprintf(
 			"kafarr: ingest into %q: no record was acknowledged for %s, giving up: %d rows acknowledged, the rest not, though those sent last may have been written (is the broker reachable?)", r.topic, stallTimeout, r.acked)}
+	case ctx.Err() != nil && (err != nil || r.acks.failed.Load()):
+		// The caller cancelled (or its deadline passed): whatever
+		// failed because of it, the cancel is what the caller hears.
+		err = r.cancelled(ctx, w.unanswered)
 	case err == nil && r.acks.failed.Load():
 		err = r.produceErr()
 	}
@@ -144,6 +154,9 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 func (r *ingestRun) produceBatches(ctx context.Context) error {
 	var rowsBefore int64
 	for r.data.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rec := r.data.RecordBatch()
 		if err := r.batch(ctx, rec, rowsBefore); err != nil {
 			return err
@@ -188,14 +201,17 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 		if r.acks.failed.Load() {
 			return nil
 		}
+		// Cancelled: no further row goes to the producer (produceAll
+		// reports the rows acknowledged).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		hi := min(lo+chunkRows, n)
 		var c *chunk
 		select {
 		case c = <-r.free:
 		case <-ctx.Done():
-			r.settle() // so that the count below is final
-			return adbcerr.New(adbcerr.Status(ctx.Err()),
-				"ingest into %q: %v (%d rows acknowledged)", r.topic, ctx.Err(), r.acks.n.Load())
+			return ctx.Err()
 		}
 		c.wg.Wait()
 		if err := r.fill(c, rec, meta, keys, lo, hi); err != nil {
@@ -214,21 +230,54 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 	return nil
 }
 
+// watched is what the watch of an ingest did.
+type watched struct {
+	// stalled: no record was acknowledged for stallTimeout; the watch
+	// cancelled the produce context and failed the records outstanding.
+	stalled bool
+	// unanswered is the number of records the watch failed because they
+	// were still unacknowledged cancelGrace after the caller cancelled.
+	unanswered int64
+}
+
 // watch returns a context for producing that is cancelled when records
-// are outstanding but none was acknowledged for stallTimeout. stop ends
-// the watch and reports whether it cancelled.
-func (r *ingestRun) watch(ctx context.Context) (pctx context.Context, stop func() bool) {
+// are outstanding but none was acknowledged for stallTimeout. Once ctx
+// ends it gives the records sent cancelGrace to be acknowledged, then
+// fails those still unanswered, so that a cancelled ingest returns
+// promptly whatever the broker does. Failing them makes kgo forget their
+// sequence numbers; the client is not reused (a failed record makes it
+// unhealthy). stop ends the watch and reports what it did.
+func (r *ingestRun) watch(ctx context.Context) (pctx context.Context, stop func() watched) {
 	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	var stalled atomic.Bool
+	var (
+		stalled    atomic.Bool
+		unanswered atomic.Int64
+	)
 	go func() {
 		tick := time.NewTicker(stallTimeout / 8)
 		defer tick.Stop()
 		last, since := r.acks.n.Load(), time.Now()
+		cancelled := ctx.Done()
+		var grace <-chan time.Time
 		for {
 			select {
 			case <-done:
 				return
+			case <-cancelled:
+				cancelled = nil
+				timer := time.NewTimer(cancelGrace)
+				defer timer.Stop()
+				grace = timer.C
+				continue
+			case <-grace:
+				if n := r.outstanding(); n > 0 {
+					unanswered.Store(n)
+					r.cl.UnsafeAbortBufferedRecords()
+					return
+				}
+				grace = nil
+				continue
 			case <-tick.C:
 			}
 			n := r.acks.n.Load()
@@ -247,11 +296,27 @@ func (r *ingestRun) watch(ctx context.Context) (pctx context.Context, stop func(
 			}
 		}
 	}()
-	return pctx, func() bool {
+	return pctx, func() watched {
 		close(done)
 		cancel()
-		return stalled.Load()
+		return watched{stalled: stalled.Load(), unanswered: unanswered.Load()}
 	}
+}
+
+// cancelled is the error of an ingest whose context ended: Cancelled (or
+// Timeout at the caller's deadline) with the rows the brokers
+// acknowledged, final once settle returned. unanswered records were sent
+// but given up on after cancelGrace: the broker may still write them.
+func (r *ingestRun) cancelled(ctx context.Context, unanswered int64) error {
+	what := "cancelled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		what = "stopped at the caller's deadline"
+	}
+	msg := fmt.Sprintf("ingest into %q %s: %d rows acknowledged, the rest not produced", r.topic, what, r.acks.n.Load())
+	if unanswered > 0 {
+		msg += fmt.Sprintf("; %d rows handed to the producer were still unanswered %s after the cancel and were given up on, though the broker may yet write them", unanswered, cancelGrace)
+	}
+	return adbcerr.New(adbcerr.Status(ctx.Err()), "%s", msg)
 }
 
 // outstanding is the number of records handed to the producer and not yet

@@ -272,10 +272,13 @@ func (a *Admin) waitTopic(ctx context.Context, topic string, done func(topicMeta
 		}
 		select {
 		case <-ctx.Done():
+			// Timeout at settleTimeout or the caller's deadline;
+			// Cancelled when the caller cancelled.
+			code := adbcerr.Status(ctx.Err())
 			if err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
-				return adbcerr.New(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v (last error: %v)", topic, ctx.Err(), err)
+				return adbcerr.New(code, "waiting for topic %q metadata to settle: %v (last error: %v)", topic, ctx.Err(), err)
 			}
-			return adbcerr.New(adbc.StatusTimeout, "waiting for topic %q metadata to settle: %v", topic, ctx.Err())
+			return adbcerr.New(code, "waiting for topic %q metadata to settle: %v", topic, ctx.Err())
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)

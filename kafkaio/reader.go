@@ -190,8 +190,9 @@ func (r *Reader) Ranges() []PartitionRange { return slices.Clone(r.ranges) }
 // fetch response: no copy is made, and they stay valid while the caller
 // holds them. NextBatch waits for data until ctx or the read's Timeout
 // ends: the latter is an adbc Timeout error for a bounded read, naming the
-// partitions short of their end; ctx's end is Timeout or Cancelled. Errors
-// are sticky.
+// partitions short of their end; ctx's end is Timeout or Cancelled, also
+// while fetched records wait (a cancel is seen at the next call, not after
+// the buffered records). Errors are sticky.
 func (r *Reader) NextBatch(ctx context.Context) (*RecordBatch, error) {
 	r.mu.Lock()
 	err := r.err
@@ -203,23 +204,21 @@ func (r *Reader) NextBatch(ctx context.Context) (*RecordBatch, error) {
 		if limit := r.opts.MaxRecords; limit > 0 && r.delivered.Load() >= limit {
 			return nil, r.finish(io.EOF)
 		}
+		// A cancel ends the read before anything buffered is handed
+		// out: the fetcher reads ahead, so a caller slower than the
+		// broker always finds records waiting, and would otherwise never
+		// see its context end.
+		if ctx.Err() != nil {
+			return nil, r.finish(r.ctxErr(ctx))
+		}
 		var (
 			seg segment
 			ok  bool
 		)
-		// Prefer buffered data over a context that ended meanwhile.
 		select {
 		case seg, ok = <-r.segs:
-		default:
-			select {
-			case seg, ok = <-r.segs:
-			case <-ctx.Done():
-				code := adbc.StatusCancelled
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					code = adbc.StatusTimeout
-				}
-				return nil, r.finish(adbcerr.New(code, "%s", r.describeStop(ctx.Err().Error())))
-			}
+		case <-ctx.Done():
+			return nil, r.finish(r.ctxErr(ctx))
 		}
 		if !ok {
 			switch {
@@ -252,6 +251,15 @@ func (r *Reader) NextBatch(ctx context.Context) (*RecordBatch, error) {
 			return b, nil
 		}
 	}
+}
+
+// ctxErr is NextBatch's error once ctx ended: Cancelled, or Timeout at
+// ctx's deadline, saying where the read stopped.
+func (r *Reader) ctxErr(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return adbcerr.New(adbc.StatusTimeout, "%s", r.describeStop(ctx.Err().Error()))
+	}
+	return adbcerr.New(adbc.StatusCancelled, "%s", r.describeStop("cancelled"))
 }
 
 // Next is NextBatch returning kgo records, for callers that want them; it

@@ -199,6 +199,10 @@ func (e *execution) reopen(ranges []kafkaio.PartitionRange) error {
 // next returns the next fetched batch (those fetched while peeking first),
 // or io.EOF at the end of the read. The caller releases it.
 func (e *execution) next() (*kafkaio.RecordBatch, error) {
+	if err := e.ctx.Err(); err != nil {
+		// Cancelled: not even the batches peeked at are handed out.
+		return nil, err
+	}
 	if len(e.pending) > 0 {
 		b := e.pending[0]
 		e.pending = e.pending[1:]

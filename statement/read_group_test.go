@@ -94,3 +94,33 @@ func TestReadGroupFilters(t *testing.T) {
 		wantRows(t, res, nil)
 	})
 }
+
+// TestReadGroupFailedBatch: a group read that fails inside a batch (a
+// value it cannot decode, under on_error=fail) commits the rows of the
+// batches delivered before, not the rows built into the batch the caller
+// never got; the next read of the group starts with them.
+func TestReadGroupFailedBatch(t *testing.T) {
+	forStacks(t, func(t *testing.T, e *env) {
+		topic, id := e.tickTopic(1, 20)
+		e.produce(rec(topic, 0, baseMs, nil, []byte("plain text"))) // offset 20
+		group := "failed-" + topic
+		cn := e.open(map[string]string{"kafarr.consumer.group": group, "kafarr.read.batch_rows": "8"})
+		res := e.query(cn, "SELECT _offset FROM "+q(topic), nil)
+		wantStatus(t, res.err, adbc.StatusInvalidData, "offset 20")
+		if fmt.Sprint(res.batches) != "[8 8]" {
+			t.Fatalf("batches %v before the error, want [8 8]", res.batches)
+		}
+		offsets, err := e.adm.FetchOffsets(ctxOf(t), group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, ok := offsets.Lookup(topic, 0); !ok || o.At != 16 {
+			t.Fatalf("group committed %v (%v), want offset 16: the rows delivered", o.At, ok)
+		}
+		// Past the bad value, the group reads on from the first row it
+		// was not given.
+		e.produce(rec(topic, 0, baseMs, nil, e.frame(tickSchema, id, tick("late", 1, "", -1))))
+		res = e.query(cn, "SELECT _offset FROM "+q(topic), map[string]string{"kafarr.read.on_error": "skip"})
+		wantRows(t, res, [][]any{{int64(16)}, {int64(17)}, {int64(18)}, {int64(19)}, {int64(21)}})
+	})
+}

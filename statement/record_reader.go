@@ -2,6 +2,9 @@ package statement
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -35,6 +38,7 @@ type recordReader struct {
 	widened []kafkaio.PartitionRange // the windows of the next ORDER BY read
 
 	cur  arrow.RecordBatch
+	rows int64 // rows delivered
 	err  error
 	once sync.Once // commit
 }
@@ -103,6 +107,13 @@ func (r *recordReader) Next() bool {
 	if r.err != nil {
 		return false
 	}
+	// A cancelled read ends here, before anything more is built: the
+	// scan may hold records fetched ahead, which are not the caller's
+	// any more.
+	if cerr := r.e.ctx.Err(); cerr != nil {
+		r.err = r.stopped(cerr)
+		return false
+	}
 	var (
 		built arrow.RecordBatch
 		err   error
@@ -113,6 +124,11 @@ func (r *recordReader) Next() bool {
 		built, err = r.s.next()
 	}
 	if err != nil {
+		if cerr := r.e.ctx.Err(); cerr != nil {
+			// Whatever the cancel interrupted (a fetch wait, a
+			// registry lookup), the cause is the cancel.
+			err = r.stopped(cerr)
+		}
 		r.err = err
 		return false
 	}
@@ -122,7 +138,43 @@ func (r *recordReader) Next() bool {
 	}
 	r.cur = r.project(built)
 	built.Release()
+	r.rows += r.cur.NumRows()
 	return true
+}
+
+// stopped is the error of a read whose context ended (cause is its Err):
+// Cancelled, or Timeout at the caller's deadline, naming the topic, the
+// rows delivered and, per partition not finished, the offset after the
+// last row delivered, where a consumer group's next read continues. Rows
+// built but not delivered do not count: the caller never sees them.
+func (r *recordReader) stopped(cause error) error {
+	p, s := r.plan, r.s
+	what := "cancelled"
+	if errors.Is(cause, context.DeadlineExceeded) {
+		what = "the caller's deadline passed"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "reading topic %q: %s after %d rows", p.snap.Topic, what, r.rows)
+	var short []string
+	for _, rg := range r.e.ranges {
+		at, ok := s.pos[rg.Partition]
+		if !ok {
+			at = rg.Start
+		}
+		switch {
+		case p.set.Follow:
+			short = append(short, fmt.Sprintf("partition %d at offset %d", rg.Partition, at))
+		case at < rg.End:
+			short = append(short, fmt.Sprintf("partition %d at offset %d of end %d", rg.Partition, at, rg.End))
+		}
+	}
+	if len(short) > 0 {
+		fmt.Fprintf(&b, "; not finished: %s", strings.Join(short, ", "))
+	}
+	if p.set.Group != "" {
+		fmt.Fprintf(&b, " (consumer group %q commits the rows delivered)", p.set.Group)
+	}
+	return adbcerr.New(adbcerr.Status(cause), "%s", b.String())
 }
 
 // project picks the result columns out of a built batch. A field inside a

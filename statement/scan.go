@@ -622,6 +622,12 @@ func (s *scan) commitOffsets(kr *kafkaio.Reader) map[int32]int64 {
 	out := map[int32]int64{}
 	positions := kr.Positions()
 	s.markLeftPending()
+	// Records logged but not consumed belong to a batch the caller never
+	// got: the read failed or was cancelled while building it (every
+	// batch handed out consumed its log).
+	for _, e := range s.log {
+		s.markLeftAt(e.partition, e.offset)
+	}
 	for part, at := range s.pos {
 		out[part] = at
 		if left, ok := s.left[part]; ok {
