@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
@@ -99,9 +100,10 @@ func (s *ingestSettings) coerceMode() avroarrow.CoerceMode {
 }
 
 // ingestRun is one ingest call. Everything that can be checked without
-// side effects (the mode against the topic, the schemas against the
-// columns) is checked first; then schemas are registered, the topic is
-// created, and the batches are produced.
+// side effects (the topic's name and kind, the mode against the topic, a
+// validate-only create, the schemas against the columns, the first batch)
+// is checked first; then schemas are registered, the topic is created, and
+// the batches are produced.
 type ingestRun struct {
 	sess  *session.Session
 	set   ingestSettings
@@ -109,8 +111,12 @@ type ingestRun struct {
 	data  array.RecordReader // the bound data
 	in    *arrow.Schema      // its schema
 
-	exists bool // the topic existed before this ingest
-	fresh  bool // this ingest creates (or recreates) the topic
+	state  kafkaio.TopicState // the topic before this ingest
+	exists bool               // the topic existed before this ingest
+	fresh  bool               // this ingest creates (or recreates) the topic
+	limit  recordLimit        // the largest record the topic takes
+	sizer  sizer              // bounds record sizes for checkSizes
+	first  checked            // the first non-empty batch, checked by plan
 
 	val  valuePlan
 	key  *keyPlan // nil without kafarr.ingest.key_subject
@@ -151,6 +157,7 @@ func Run(ctx context.Context, sess *session.Session, settings options.IngestSett
 		return -1, adbc.Error{Code: adbc.StatusInvalidState, Msg: fmt.Sprintf("kafarr: ingest into %q: no data bound (Bind or BindStream)", opts.Target)}
 	}
 	r := &ingestRun{sess: sess, set: ingestSettings{IngestSettings: settings, mode: opts.Mode}, topic: opts.Target, data: data, in: data.Schema()}
+	defer r.first.release()
 	if err := r.plan(ctx); err != nil {
 		return 0, err
 	}
@@ -160,24 +167,36 @@ func Run(ctx context.Context, sess *session.Session, settings options.IngestSett
 	return r.produceAll(ctx)
 }
 
-// plan checks the mode against the topic and the columns against the
-// schemas, and compiles the encoders. It changes nothing.
+// plan makes every check that can refuse the ingest, and changes
+// nothing: the topic's name, whether it is Kafka's own, the mode against
+// the topic, whether the broker would create it, the columns against the
+// schemas, and the first batch of data in full. It compiles the encoders
+// and finds the largest record the topic takes.
 func (r *ingestRun) plan(ctx context.Context) error {
+	if err := kafkaio.CheckTopicName(r.topic); err != nil {
+		return err
+	}
 	if err := r.planMeta(); err != nil {
 		return err
 	}
-	exists, err := r.sess.Admin.TopicExists(ctx, r.topic)
+	st, err := r.sess.Admin.TopicState(ctx, r.topic)
 	if err != nil {
 		return adbcerr.Wrap(err, "ingest into %q", r.topic)
 	}
-	r.exists = exists
+	if st.Internal {
+		// The broker refuses produce requests to these, but only once
+		// a schema would have been registered.
+		return adbcerr.New(adbc.StatusInvalidArgument,
+			"ingest into %q: the topic is internal to Kafka (it holds the cluster's own state), and no client may write to it", r.topic)
+	}
+	r.state, r.exists = st, st.Exists
 	switch r.set.mode {
 	case adbc.OptionValueIngestModeAppend:
-		if !exists {
+		if !r.exists {
 			return adbcerr.NewState(adbc.StatusNotFound, adbcerr.TableNotFound, "ingest mode append: topic %q does not exist (use create or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeCreate:
-		if exists {
+		if r.exists {
 			return adbcerr.NewState(adbc.StatusAlreadyExists, adbcerr.TableExists, "ingest mode create: topic %q already exists (use append or create_append)", r.topic)
 		}
 	case adbc.OptionValueIngestModeReplace:
@@ -186,11 +205,60 @@ func (r *ingestRun) plan(ctx context.Context) error {
 				"kafarr: ingest mode replace deletes topic %q and its data; set kafarr.allow_delete_topics=true to permit it", r.topic)}
 		}
 	}
-	r.fresh = !exists || r.set.mode == adbc.OptionValueIngestModeReplace
+	r.fresh = !r.exists || r.set.mode == adbc.OptionValueIngestModeReplace
+	switch {
+	case r.exists && r.fresh && !st.Permits(kmsg.ACLOperationDelete):
+		return adbcerr.New(adbc.StatusUnauthorized, "ingest mode replace: not permitted to delete topic %q (the broker's ACLs grant no DELETE on it)", r.topic)
+	case r.exists && !r.fresh && !st.Permits(kmsg.ACLOperationWrite):
+		return adbcerr.New(adbc.StatusUnauthorized, "ingest into %q: not permitted to write to the topic (the broker's ACLs grant no WRITE on it)", r.topic)
+	}
+	if err := r.planTopic(ctx); err != nil {
+		return err
+	}
 	if err := r.planValue(ctx); err != nil {
 		return err
 	}
-	return r.planKey(ctx)
+	if err := r.planKey(ctx); err != nil {
+		return err
+	}
+	var keySchema *avroarrow.Schema
+	if r.key != nil {
+		keySchema = r.key.schema
+	}
+	r.sizer = newSizer(r.val.writer, keySchema)
+	return r.checkFirst()
+}
+
+// planTopic finds the partition count and record size limit of the topic
+// as this ingest will write it, and for a topic this ingest creates, asks
+// the broker whether it would (a name colliding with another topic's,
+// too many replicas, a policy or a missing permission would refuse it).
+func (r *ingestRun) planTopic(ctx context.Context) error {
+	adm := r.sess.Admin
+	var nt kafkaio.NewTopic
+	switch {
+	case !r.exists:
+		var err error
+		nt, err = adm.ValidateCreateTopic(ctx, r.topic, r.set.Partitions, r.set.ReplicationFactor)
+		if err != nil {
+			return adbcerr.Wrap(err, "ingest into %q", r.topic)
+		}
+		r.meta.partitions = nt.Partitions
+	case r.fresh:
+		// replace: the broker cannot be asked whether it would create a
+		// topic that exists.
+		if rf := int(r.set.ReplicationFactor); rf > len(r.state.Brokers) {
+			return adbcerr.New(adbc.StatusInvalidArgument,
+				"ingest mode replace: kafarr.ingest.replication_factor is %d but the cluster has %d brokers; topic %q would be deleted and not created again",
+				rf, len(r.state.Brokers), r.topic)
+		}
+		// With the broker's num.partitions, the partition column is
+		// checked once the topic is created again.
+		r.meta.partitions = max(r.set.Partitions, 0)
+	default:
+		r.meta.partitions = int32(r.state.Partitions)
+	}
+	return r.planLimit(ctx, nt)
 }
 
 // planValue finds the value schema and compiles the encoder:
@@ -337,7 +405,8 @@ func recordNameFor(topic string) string {
 
 // apply makes the planned changes: registers derived schemas, then
 // deletes (replace) and creates the topic. Registering first means a topic
-// is never left behind by an ingest whose schema the registry refused.
+// is never left behind by an ingest whose schema the registry refused;
+// everything else that could refuse the ingest was checked by plan.
 func (r *ingestRun) apply(ctx context.Context) error {
 	reg := r.sess.Registry
 	if r.val.register {
@@ -372,7 +441,9 @@ func (r *ingestRun) apply(ctx context.Context) error {
 	if r.fresh {
 		if err := adm.CreateTopic(ctx, r.topic, r.set.Partitions, r.set.ReplicationFactor, nil); err != nil {
 			if adbcerr.Status(err) == adbc.StatusAlreadyExists && r.set.mode == adbc.OptionValueIngestModeCreateAppend {
-				// Created by someone else since plan looked.
+				// Created by someone else since plan looked: its
+				// partitions are checked again before producing.
+				r.meta.partitions = 0
 				return nil
 			}
 			return adbcerr.Wrap(err, "ingest into %q", r.topic)

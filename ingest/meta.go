@@ -308,16 +308,20 @@ func (e *metaError) Error() string {
 }
 
 // check validates the timestamp and partition of every row: a partition
-// must be set and exist, a timestamp must not precede the epoch.
+// must be set and exist (when the partition count is known: not 0), a
+// timestamp must not precede the epoch.
 func (m *metaPlan) check(b batchMeta, n int) *metaError {
 	if b.part != nil {
 		for i := 0; i < n; i++ {
 			if b.part.IsNull(i) {
 				return &metaError{column: m.names[3], row: i, msg: "null partition (the partition column must be set on every row)"}
 			}
-			if p := arrowcell.Int64(b.part, i); p < 0 || p >= int64(m.partitions) {
-				return &metaError{column: m.names[3], row: i, value: "value " + strconv.FormatInt(p, 10) + " ",
-					msg: fmt.Sprintf("is not a partition of the topic, which has partitions 0 to %d", m.partitions-1)}
+			if p := arrowcell.Int64(b.part, i); p < 0 || m.partitions > 0 && p >= int64(m.partitions) {
+				msg := fmt.Sprintf("is not a partition of the topic, which has partitions 0 to %d", m.partitions-1)
+				if m.partitions == 0 {
+					msg = "is not a partition (they are numbered from 0)"
+				}
+				return &metaError{column: m.names[3], row: i, value: "value " + strconv.FormatInt(p, 10) + " ", msg: msg}
 			}
 		}
 	}

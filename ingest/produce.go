@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafarr/kafarr/avroarrow"
@@ -78,15 +79,24 @@ type acks struct {
 // A transactional ingest runs in one transaction, committed only after
 // every row was acknowledged.
 func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
-	if r.meta.part >= 0 {
+	if r.meta.part >= 0 && r.meta.partitions == 0 {
+		// The topic was created with the broker's num.partitions, or by
+		// someone else since plan looked: the partitions plan could not
+		// know are checked now.
 		n, err := r.sess.Admin.PartitionCount(ctx, r.topic)
 		if err != nil {
 			return 0, adbcerr.Wrap(err, "ingest into %q", r.topic)
 		}
 		r.meta.partitions = int32(n)
+		if r.first.rec != nil {
+			if merr := r.meta.check(r.first.meta, int(r.first.rec.NumRows())); merr != nil {
+				return 0, r.refused(merr, 0)
+			}
+		}
 	}
 	pool := r.sess.Producers
-	pkey := kafkaio.ProducerKey{Compression: string(r.set.Compression), Manual: r.meta.part >= 0, Transactional: r.set.Transactional}
+	pkey := kafkaio.ProducerKey{Compression: string(r.set.Compression), Manual: r.meta.part >= 0, Transactional: r.set.Transactional,
+		MaxBatchBytes: int32(r.limit.batch)}
 	cl, err := pool.Get(pkey)
 	if err != nil {
 		return 0, adbcerr.Wrap(err, "ingest into %q: creating the producer", r.topic)
@@ -149,20 +159,32 @@ func (r *ingestRun) produceAll(ctx context.Context) (int64, error) {
 	return r.acked, nil
 }
 
-// produceBatches runs every batch of the bound stream, stopping at the
-// first failure.
+// produceBatches runs every batch of the bound stream, the first one plan
+// checked and then the rest, stopping at the first failure.
 func (r *ingestRun) produceBatches(ctx context.Context) error {
-	var rowsBefore int64
-	for r.data.Next() {
+	if r.first.rec == nil {
+		return nil // plan found no rows
+	}
+	first := r.first
+	r.first = checked{} // batch releases it
+	rowsBefore := first.rec.NumRows()
+	if err := r.batch(ctx, first); err != nil {
+		return err
+	}
+	for !r.acks.failed.Load() && r.data.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		rec := r.data.RecordBatch()
-		if err := r.batch(ctx, rec, rowsBefore); err != nil {
+		if rec.NumRows() == 0 {
+			continue
+		}
+		cb, err := r.check(rec, rowsBefore)
+		if err != nil {
 			return err
 		}
-		if r.acks.failed.Load() {
-			return nil
+		if err := r.batch(ctx, cb); err != nil {
+			return err
 		}
 		rowsBefore += rec.NumRows()
 	}
@@ -174,29 +196,85 @@ func (r *ingestRun) produceBatches(ctx context.Context) error {
 	return nil
 }
 
-// batch checks one batch in full, then encodes and produces it chunk by
-// chunk. rowsBefore is the number of rows of earlier batches, so that
-// errors name the row of the whole bound data.
-func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore int64) error {
-	n := int(rec.NumRows())
-	if n == 0 {
+// checked is a batch that passed every check, with what the checks
+// prepared for producing it.
+type checked struct {
+	rec        arrow.RecordBatch // retained
+	rowsBefore int64             // rows of the batches before it
+	meta       batchMeta
+	keys       arrow.RecordBatch // the wrapped Avro keys, nil without
+}
+
+// release releases what c holds.
+func (c *checked) release() {
+	if c.keys != nil {
+		c.keys.Release()
+	}
+	if c.rec != nil {
+		c.rec.Release()
+	}
+	*c = checked{}
+}
+
+// checkFirst reads the bound data up to its first batch with rows and
+// checks that batch in full, so that an ingest whose first batch is
+// refused registers no schema and creates no topic. The batch is kept for
+// produceBatches.
+func (r *ingestRun) checkFirst() error {
+	for r.data.Next() {
+		rec := r.data.RecordBatch()
+		if rec.NumRows() == 0 {
+			continue
+		}
+		cb, err := r.check(rec, 0)
+		if err != nil {
+			return err
+		}
+		r.first = cb
 		return nil
 	}
+	if err := r.data.Err(); err != nil {
+		return adbcerr.New(adbcerr.Status(err), "ingest into %q: reading the bound data: %v (nothing was written)", r.topic, err)
+	}
+	return nil
+}
+
+// check checks one batch in full: its values against the schema, its
+// metadata columns, its keys and the size of each record. rowsBefore is
+// the number of rows of earlier batches, so that errors name the row of
+// the whole bound data. The caller releases the result.
+func (r *ingestRun) check(rec arrow.RecordBatch, rowsBefore int64) (checked, error) {
+	n := int(rec.NumRows())
 	if err := r.val.enc.Check(rec); err != nil {
-		return r.refused(err, rowsBefore)
+		return checked{}, r.refused(err, rowsBefore)
 	}
 	meta := r.meta.columns(rec)
 	if merr := r.meta.check(meta, n); merr != nil {
-		return r.refused(merr, rowsBefore)
+		return checked{}, r.refused(merr, rowsBefore)
 	}
 	var keys arrow.RecordBatch
 	if r.key != nil {
 		var err error
 		if keys, err = r.key.check(meta.key, n); err != nil {
-			return r.refused(r.keyEncodeErr(err), rowsBefore)
+			return checked{}, r.refused(r.keyEncodeErr(err), rowsBefore)
 		}
-		defer keys.Release()
 	}
+	if err := r.checkSizes(rec, meta, keys); err != nil {
+		if keys != nil {
+			keys.Release()
+		}
+		return checked{}, r.refused(err, rowsBefore)
+	}
+	rec.Retain()
+	return checked{rec: rec, rowsBefore: rowsBefore, meta: meta, keys: keys}, nil
+}
+
+// batch encodes and produces a checked batch chunk by chunk, and releases
+// it.
+func (r *ingestRun) batch(ctx context.Context, cb checked) error {
+	defer cb.release()
+	rec, meta, keys := cb.rec, cb.meta, cb.keys
+	n := int(rec.NumRows())
 	for lo := 0; lo < n; lo += chunkRows {
 		if r.acks.failed.Load() {
 			return nil
@@ -218,7 +296,7 @@ func (r *ingestRun) batch(ctx context.Context, rec arrow.RecordBatch, rowsBefore
 			r.free <- c
 			// Check passed, so this is an encoder bug; nothing of the
 			// chunk was sent.
-			return r.refused(err, rowsBefore)
+			return r.refused(err, cb.rowsBefore)
 		}
 		c.wg.Add(hi - lo)
 		r.sent.Add(int64(hi - lo))
@@ -354,9 +432,14 @@ func (r *ingestRun) produceErr() error {
 	if code == adbc.StatusOK || code == adbc.StatusUnknown {
 		code = adbc.StatusIO
 	}
+	hint := ""
+	if errors.Is(r.acks.err, kerr.MessageTooLarge) {
+		// Every record was within r.limit: the topic takes less.
+		hint = fmt.Sprintf("; the records were within the limit of %d bytes of %s, more than the topic accepts", r.limit.bytes, r.limit.side)
+	}
 	return adbc.Error{Code: code, Msg: fmt.Sprintf(
-		"kafarr: ingest into %q: %d rows acknowledged, then producing failed: %v (first failure: topic %q partition %d)",
-		r.topic, r.acks.n.Load(), r.acks.err, r.acks.rec.Topic, r.acks.rec.Partition)}
+		"kafarr: ingest into %q: %d rows acknowledged, then producing failed: %v (first failure: topic %q partition %d)%s",
+		r.topic, r.acks.n.Load(), r.acks.err, r.acks.rec.Topic, r.acks.rec.Partition, hint)}
 }
 
 // fill encodes rows lo to hi of a batch into c and builds their records.
@@ -427,6 +510,12 @@ func (r *ingestRun) refused(err error, rowsBefore int64) error {
 	var me *metaError
 	if errors.As(err, &me) {
 		cp := *me
+		cp.row += int(rowsBefore)
+		err = &cp
+	}
+	var se *sizeError
+	if errors.As(err, &se) {
+		cp := *se
 		cp.row += int(rowsBefore)
 		err = &cp
 	}

@@ -3,6 +3,7 @@ package kafkaio
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sync"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -16,9 +17,22 @@ import (
 // they finish.
 const maxIdleProducers = 2
 
+// maxIdleTotal is how many idle clients a pool keeps in all: ingests into
+// topics of many different record size limits would otherwise keep two
+// clients for each. The least recently used idle client goes first.
+const maxIdleTotal = 8
+
+// MaxProduceBatchBytes is the largest record batch, as the broker counts
+// it, that a producer builds: kgo sends at most 100 MiB in one produce
+// request (kgo.BrokerMaxWriteBytes' default, which is also Kafka's default
+// socket.request.max.bytes), and 64 KiB of that is left for the request's
+// own framing, client id and topic name.
+const MaxProduceBatchBytes = 100<<20 - 64<<10
+
 // ProducerKey is the part of an ingest's settings that needs a client of
-// its own: kgo fixes compression, partitioner and transactional id when a
-// client is made.
+// its own: kgo fixes compression, partitioner, transactional id and the
+// batch size limit when a client is made (the limit even per partition,
+// when the client first produces to it).
 type ProducerKey struct {
 	// Compression is the record batches' codec: "none" (or ""), "gzip",
 	// "snappy", "lz4" or "zstd"; Get refuses any other.
@@ -27,6 +41,11 @@ type ProducerKey struct {
 	Manual bool
 	// Transactional gives the client a transactional id of its own.
 	Transactional bool
+	// MaxBatchBytes is the largest record batch the client builds, as
+	// the broker counts a batch against max.message.bytes (the 61-byte
+	// batch header and the records, before compression), capped at
+	// MaxProduceBatchBytes; 0 keeps kgo's default (1000012 bytes).
+	MaxBatchBytes int32
 }
 
 // ProducerPool keeps producer clients for one connection, so that an
@@ -39,23 +58,32 @@ type ProducerPool struct {
 	cfg Config
 
 	mu     sync.Mutex
-	idle   map[ProducerKey][]*kgo.Client
+	idle   []idleProducer // least recently given back first
 	closed bool
+}
+
+// idleProducer is a client in the pool and the settings it was made for.
+type idleProducer struct {
+	key ProducerKey
+	cl  *kgo.Client
 }
 
 // NewProducerPool returns an empty pool of producers on cfg's cluster.
 func NewProducerPool(cfg Config) *ProducerPool {
-	return &ProducerPool{cfg: cfg, idle: map[ProducerKey][]*kgo.Client{}}
+	return &ProducerPool{cfg: cfg}
 }
 
-// Get returns an idle client for k, or a new one.
+// Get returns an idle client for k, the one given back last, or a new
+// one.
 func (p *ProducerPool) Get(k ProducerKey) (*kgo.Client, error) {
 	p.mu.Lock()
-	if idle := p.idle[k]; len(idle) > 0 {
-		cl := idle[len(idle)-1]
-		p.idle[k] = idle[:len(idle)-1]
-		p.mu.Unlock()
-		return cl, nil
+	for i := len(p.idle) - 1; i >= 0; i-- {
+		if p.idle[i].key == k {
+			cl := p.idle[i].cl
+			p.idle = slices.Delete(p.idle, i, i+1)
+			p.mu.Unlock()
+			return cl, nil
+		}
 	}
 	p.mu.Unlock()
 	return newProducer(p.cfg, k)
@@ -64,16 +92,31 @@ func (p *ProducerPool) Get(k ProducerKey) (*kgo.Client, error) {
 // Put gives cl back after an ingest. A client whose ingest failed is
 // closed rather than kept: its producer id may be fenced or its buffers
 // half aborted, and a fresh client costs only a round trip. So is a client
-// given back to a closed pool.
+// given back to a closed pool, one beyond maxIdleProducers for k, and the
+// least recently used idle client when the pool holds maxIdleTotal.
 func (p *ProducerPool) Put(k ProducerKey, cl *kgo.Client, healthy bool) {
 	p.mu.Lock()
-	if healthy && !p.closed && len(p.idle[k]) < maxIdleProducers {
-		p.idle[k] = append(p.idle[k], cl)
+	same := 0
+	for _, ip := range p.idle {
+		if ip.key == k {
+			same++
+		}
+	}
+	if !healthy || p.closed || same >= maxIdleProducers {
 		p.mu.Unlock()
+		cl.Close()
 		return
 	}
+	var evicted *kgo.Client
+	if len(p.idle) >= maxIdleTotal {
+		evicted = p.idle[0].cl
+		p.idle = slices.Delete(p.idle, 0, 1)
+	}
+	p.idle = append(p.idle, idleProducer{k, cl})
 	p.mu.Unlock()
-	cl.Close()
+	if evicted != nil {
+		evicted.Close()
+	}
 }
 
 // Close closes every idle client; clients in use are closed when given
@@ -81,19 +124,43 @@ func (p *ProducerPool) Put(k ProducerKey, cl *kgo.Client, healthy bool) {
 func (p *ProducerPool) Close() {
 	p.mu.Lock()
 	idle := p.idle
-	p.idle, p.closed = map[ProducerKey][]*kgo.Client{}, true
+	p.idle, p.closed = nil, true
 	p.mu.Unlock()
-	for _, cls := range idle {
-		for _, cl := range cls {
-			cl.Close()
-		}
+	for _, ip := range idle {
+		ip.cl.Close()
 	}
+}
+
+// RecordLimit is the largest record, as the broker counts a batch holding
+// it alone, that a producer made for batches of at most limit bytes
+// (ProducerKey.MaxBatchBytes) takes in every case: limit itself from 2 MiB
+// up, 1 to 3 bytes less below. Until a client has its first produce
+// response it does not know whether the broker takes the flexible produce
+// versions, and counts a batch's length prefix as 4 bytes, while
+// batchLimit makes room only for the uvarint those versions use.
+func RecordLimit(limit int32) int32 { return batchLimit(limit) - 4 }
+
+// batchLimit is the kgo.ProducerBatchMaxBytes that keeps every batch a
+// client builds within limit broker-counted bytes. kgo counts a batch as the broker does plus
+// the batch's length prefix in the produce request: 4 bytes, or with the
+// flexible produce versions (Kafka 2.4+) a uvarint of the length, 1 to 4
+// bytes. limit + uvarintLen(limit) keeps both countings within limit
+// (the uvarint's length grows with the batch); a record of limit bytes
+// passes with the flexible versions, one of RecordLimit(limit) bytes in
+// both.
+func batchLimit(limit int32) int32 {
+	n := int32(1)
+	for v := uint32(limit) >> 7; v != 0; v >>= 7 {
+		n++
+	}
+	return limit + n
 }
 
 // newProducer makes a producer client: idempotent and acks=all (kgo's
 // defaults, which NewProducer insists on), no lingering (an ingest hands
 // over whole batches and then waits, so waiting for more records only adds
-// latency), and a buffer large enough for a whole Arrow batch.
+// latency), a buffer large enough for a whole Arrow batch, and batches
+// within k.MaxBatchBytes.
 func newProducer(cfg Config, k ProducerKey) (*kgo.Client, error) {
 	codec, ok := codecFor(k.Compression)
 	if !ok {
@@ -103,6 +170,11 @@ func newProducer(cfg Config, k ProducerKey) (*kgo.Client, error) {
 		kgo.ProducerLinger(0),
 		kgo.MaxBufferedRecords(1 << 20),
 		kgo.ProducerBatchCompression(codec),
+	}
+	if k.MaxBatchBytes > 0 {
+		// kgo refuses limits under 512 bytes; a topic limit that
+		// small refuses every record anyway.
+		opts = append(opts, kgo.ProducerBatchMaxBytes(max(512, batchLimit(min(k.MaxBatchBytes, MaxProduceBatchBytes)))))
 	}
 	if k.Manual {
 		opts = append(opts, kgo.RecordPartitioner(kgo.ManualPartitioner()))

@@ -228,6 +228,7 @@ var defs = func() map[string]Def {
 		def(IngestTransactional, ScopeAny, "false", false, boolean),
 		def(IngestCompression, ScopeAny, string(CompressionNone), false,
 			oneOf(CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd)),
+		def(IngestMaxRecordBytes, ScopeAny, "", false, intRange(1024, 1<<30)),
 		def(IngestPartitions, ScopeAny, "", false, intRange(1, math.MaxInt32)),
 		def(IngestReplicationFactor, ScopeAny, "", false, intRange(1, math.MaxInt16)),
 	}

@@ -156,6 +156,10 @@ const (
 	IngestTransactional = "kafarr.ingest.transactional"
 	// IngestCompression is none, gzip, snappy, lz4 or zstd.
 	IngestCompression = "kafarr.ingest.compression"
+	// IngestMaxRecordBytes is the largest record an ingest produces, in
+	// bytes as the broker counts it against max.message.bytes. Unset, it
+	// is the topic's max.message.bytes.
+	IngestMaxRecordBytes = "kafarr.ingest.max_record_bytes"
 	// IngestPartitions is the partition count of topics an ingest
 	// creates. Unset, it is the broker's num.partitions.
 	IngestPartitions = "kafarr.ingest.partitions"

@@ -203,6 +203,9 @@ type IngestSettings struct {
 	PartitionColumn string
 	Transactional   bool
 	Compression     Compression
+	// MaxRecordBytes is kafarr.ingest.max_record_bytes; -1 when unset,
+	// for the topic's max.message.bytes.
+	MaxRecordBytes int64
 	// Partitions and ReplicationFactor are those of topics an ingest
 	// creates; -1 when unset, for the broker's default.
 	Partitions        int32
@@ -228,6 +231,7 @@ func (s *Store) Ingest() IngestSettings {
 		PartitionColumn:    typedAs[string](s, IngestPartitionColumn),
 		Transactional:      typedAs[bool](s, IngestTransactional),
 		Compression:        typedAs[Compression](s, IngestCompression),
+		MaxRecordBytes:     optionalInt(s, IngestMaxRecordBytes),
 		Partitions:         int32(optionalInt(s, IngestPartitions)),
 		ReplicationFactor:  int16(optionalInt(s, IngestReplicationFactor)),
 		AllowDeleteTopics:  typedAs[bool](s, AllowDeleteTopics),

@@ -89,7 +89,7 @@ func TestDefaultsFromDefs(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_partition", "_offset", "_timestamp"}) || r.Schema != (ReadSchemaSpec{Kind: SchemaLatest}) {
 		t.Errorf("read defaults: %+v", r)
 	}
-	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister {
+	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.MaxRecordBytes != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister {
 		t.Errorf("ingest defaults: %+v", in)
 	}
 	if c := empty.Cluster(); c.ClientID != "kafarr" || c.Brokers != nil || c.Registry.Timeout != 10*time.Second {
@@ -113,7 +113,7 @@ var sampleValues = map[string]string{
 	IngestValueSubject: "ivs", IngestValueSchemaVersion: "3", IngestRecordName: "a.b", IngestAutoRegister: "false",
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",
-	IngestPartitions: "6", IngestReplicationFactor: "2", LogLevel: "debug",
+	IngestMaxRecordBytes: "5000000", IngestPartitions: "6", IngestReplicationFactor: "2", LogLevel: "debug",
 }
 
 // TestEveryOptionReachesSettings sets each option (but uri, which expands
@@ -146,7 +146,7 @@ func TestEveryOptionReachesSettings(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_key", "_topic"}) {
 		t.Errorf("read: %+v", r)
 	}
-	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 {
+	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 || in.MaxRecordBytes != 5000000 {
 		t.Errorf("ingest: %+v", in)
 	}
 }
