@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -204,6 +206,36 @@ func TestLogging(t *testing.T) {
 		for _, want := range append(debugLines, "driver=kafarr") {
 			if !strings.Contains(logs, want) {
 				t.Errorf("kafarr.log.level=debug logs lack %q:\n%s", want, logs)
+			}
+		}
+	})
+
+	t.Run("level option masks the uri", func(t *testing.T) {
+		// The registry URL rides in the URI's query with a password in
+		// its user info: the logged uri and registry URL show it masked.
+		const secret = "LogSecret/Sentinel@7713+&="
+		reg, err := url.Parse(st.RegistryURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg.User = url.UserPassword("loguser", secret)
+		uri := "kafka://" + st.Brokers() + "?" + url.Values{"log.level": {"debug"}, "schema_registry.url": {reg.String()}}.Encode()
+		stderr := captureStderr(t)
+		workload(t, st, nil, map[string]string{"uri": uri, options.SchemaRegistryURL: reg.String()}, nil)
+		logs := stderr.String()
+		reg.User = url.UserPassword("loguser", options.Mask)
+		for _, want := range []string{
+			"options.uri=" + strconv.Quote("kafka://"+st.Brokers()+"?log.level=debug&schema_registry.url="+url.QueryEscape(reg.String())),
+			"options.kafarr.schema_registry.url=" + reg.String(),
+		} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("the log lacks %q:\n%s", want, logs)
+			}
+		}
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret), url.QueryEscape(url.PathEscape(secret)),
+			url.QueryEscape(strings.TrimPrefix(url.UserPassword("", secret).String(), ":")), strings.TrimPrefix(url.UserPassword("", secret).String(), ":")} {
+			if strings.Contains(logs, form) {
+				t.Errorf("the log holds the registry password as %q:\n%s", form, logs)
 			}
 		}
 	})

@@ -231,7 +231,7 @@ func (c Config) redactor() redactor {
 	if c.SASL.Password == "" {
 		return nil
 	}
-	return redactor{c.SASL.Password}
+	return newRedactor(c.SASL.Password, c.SASL.User+":"+c.SASL.Password)
 }
 
 // NewClient returns a franz-go client for cfg, with extra options applied

@@ -1,6 +1,9 @@
 package kafkaio
 
 import (
+	"encoding/base64"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -32,14 +35,34 @@ func topicExists(topic string) error {
 // configured secrets before it reaches the caller.
 type redactor []string
 
-// redact replaces every occurrence of a secret in s with "***". Secrets
-// shorter than 4 bytes are left alone: replacing them would garble messages
-// while protecting nothing.
+// newRedactor returns a redactor of secrets in the forms an echo could
+// carry them: as is, percent-encoded (for a query, a path or user info)
+// and base64 (standard and URL alphabets, padded or not). Secrets shorter
+// than 4 bytes are left out: replacing them would garble messages while
+// protecting nothing.
+func newRedactor(secrets ...string) redactor {
+	var r redactor
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue
+		}
+		r = append(r, s, url.QueryEscape(s), url.PathEscape(s),
+			strings.TrimPrefix(url.UserPassword("", s).String(), ":"))
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			r = append(r, enc.EncodeToString([]byte(s)))
+		}
+	}
+	slices.Sort(r)
+	r = slices.Compact(r)
+	// Longest first, so that a form containing another goes whole.
+	slices.SortStableFunc(r, func(a, b string) int { return len(b) - len(a) })
+	return r
+}
+
+// redact replaces every occurrence of a secret in s with "***".
 func (r redactor) redact(s string) string {
 	for _, secret := range r {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "***")
-		}
+		s = strings.ReplaceAll(s, secret, "***")
 	}
 	return s
 }

@@ -2,7 +2,9 @@ package kafkaio
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +88,27 @@ func TestErrorsSQLStateAndPrefix(t *testing.T) {
 				t.Errorf("message %q does not start with one kafarr: prefix", ae.Msg)
 			}
 		})
+	}
+}
+
+// TestRedactorForms: a secret is scrubbed raw, percent-encoded and in
+// base64, and a secret too short to matter is left alone.
+func TestRedactorForms(t *testing.T) {
+	const pass = "Pa/ss@word+1&="
+	r := newRedactor(pass, "user:"+pass, "abc")
+	for _, form := range []string{
+		pass, url.QueryEscape(pass), url.PathEscape(pass), url.UserPassword("user", pass).String(),
+		base64.StdEncoding.EncodeToString([]byte("user:" + pass)), base64.RawURLEncoding.EncodeToString([]byte(pass)),
+	} {
+		got := r.redact("before " + form + " after")
+		if strings.Contains(got, pass) || strings.Contains(got, url.QueryEscape(pass)) || !strings.HasPrefix(got, "before ") || !strings.HasSuffix(got, " after") {
+			t.Errorf("redact of %q = %q", form, got)
+		}
+		if strings.Contains(got, form) {
+			t.Errorf("redact left %q in %q", form, got)
+		}
+	}
+	if got := r.redact("abc def"); got != "abc def" {
+		t.Errorf("a 3-byte secret was redacted: %q", got)
 	}
 }

@@ -178,12 +178,10 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	if tlsCfg != nil {
 		transport.TLSClientConfig = tlsCfg
 	}
-	var secrets redactor
-	if user != "" {
-		secrets = append(secrets, pass)
-	}
-	if cfg.BearerToken != "" {
-		secrets = append(secrets, cfg.BearerToken)
+	secrets := newRedactor(cfg.BearerToken)
+	if user != "" && pass != "" {
+		// The basic auth header is base64 of user:pass.
+		secrets = newRedactor(pass, user+":"+pass, cfg.BearerToken)
 	}
 	var rt http.RoundTripper = transport
 	if cfg.Logger != nil {

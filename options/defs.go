@@ -155,6 +155,9 @@ func nilOnError[T any](v T, err error) (any, error) {
 // kind rejects is a programming error and panics when the package loads.
 func def(key string, scope Scope, dflt string, secret bool, k kind) Def {
 	d := Def{Key: key, Scope: scope, Default: dflt, Accepts: k.accepts, Secret: secret, parse: k.parse}
+	if secret {
+		secretKeys[key] = true
+	}
 	if dflt != "" {
 		v, err := d.parseValue(dflt)
 		if err != nil {

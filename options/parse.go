@@ -16,6 +16,10 @@ func SplitBrokers(v string) ([]string, error) {
 		if b == "" {
 			continue
 		}
+		if strings.Contains(b, "@") {
+			// Not echoed: what comes before the @ is user info.
+			return nil, fmt.Errorf("a broker address cannot carry user info; set username and password (or the URI's user info) instead")
+		}
 		host, port, err := net.SplitHostPort(b)
 		if err != nil || host == "" {
 			return nil, fmt.Errorf("%q is not host:port", b)
@@ -130,6 +134,12 @@ func ParseReadSchema(v string) (ReadSchemaSpec, error) {
 func ParseURI(uri string) (map[string]string, error) {
 	u, err := url.Parse(uri)
 	if err != nil {
+		if strings.Contains(uri, "@") {
+			// The parser's message quotes the part it choked on, which
+			// for user info is part of the password (an unencoded / ? or
+			// # ends the host early).
+			return nil, fmt.Errorf("%q is not a valid URI: percent-encode the user name, the password and query values", Redact(uri))
+		}
 		return nil, fmt.Errorf("cannot parse %q: %v", Redact(uri), stripURL(err))
 	}
 	if u.Scheme != "kafka" && u.Scheme != "kafarr" {
@@ -153,13 +163,19 @@ func ParseURI(uri string) (map[string]string, error) {
 		return nil, fmt.Errorf("%s: bad query string", Redact(uri))
 	}
 	for k, vals := range q {
-		key := k
-		if !strings.HasPrefix(k, "kafarr.") && !strings.HasPrefix(k, "adbc.") && k != Username && k != Password {
-			key = "kafarr." + k
-		}
-		out[key] = vals[len(vals)-1]
+		out[uriParamKey(k)] = vals[len(vals)-1]
 	}
 	return out, nil
+}
+
+// uriParamKey is the option a URI query parameter sets: p sets kafarr.p,
+// unless p already starts with "kafarr." or "adbc." or is username or
+// password.
+func uriParamKey(p string) string {
+	if strings.HasPrefix(p, "kafarr.") || strings.HasPrefix(p, "adbc.") || p == Username || p == Password {
+		return p
+	}
+	return "kafarr." + p
 }
 
 // stripURL keeps url.Error from echoing the (possibly secret-bearing) URL.
@@ -168,43 +184,4 @@ func stripURL(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// secretParams are URI query parameters whose values are secrets.
-var secretParams = map[string]bool{
-	"password": true, "schema_registry.password": true, "schema_registry.bearer_token": true,
-	"kafarr.schema_registry.password": true, "kafarr.schema_registry.bearer_token": true,
-}
-
-// Redact returns uri with any password in its user info and any secret
-// query parameter replaced by "xxxxx", for echoing in errors and GetOption.
-// A string that does not parse as a URL is returned as "<redacted>" when it
-// might hold a secret.
-func Redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		if strings.ContainsAny(uri, "@?") {
-			return "<redacted>"
-		}
-		return uri
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	if u.RawQuery != "" {
-		q, err := url.ParseQuery(u.RawQuery)
-		if err != nil {
-			u.RawQuery = "<redacted>"
-		} else {
-			for k := range q {
-				if secretParams[k] {
-					q.Set(k, "xxxxx")
-				}
-			}
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.String()
 }

@@ -4,7 +4,9 @@ package integration
 // restarted (keeping its data) in the middle of an ingest. Each test starts
 // a private broker with tests/stack/kafka.sh (its own stack dir and free
 // ports), so stopping it disturbs no other test, and always stops it when
-// done. The registry is the shared one of the real stack.
+// done. The registry is the shared one of the real stack. The restarted
+// broker has the secured listeners too, so that the same restart checks
+// that kept data keeps its SASL passwords (tests/stack/secure.sh).
 
 import (
 	"context"
@@ -30,9 +32,10 @@ import (
 
 // privateBroker is a single-node broker of one test, run by kafka.sh.
 type privateBroker struct {
-	addr  string   // bootstrap host:port
-	env   []string // kafka.sh's environment
-	start time.Duration
+	addr     string   // bootstrap host:port (PLAINTEXT)
+	env      []string // kafka.sh's environment
+	stackDir string   // KAFARR_STACK_DIR
+	start    time.Duration
 }
 
 // freePort returns a loopback port nothing listens on right now.
@@ -46,25 +49,51 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freePorts returns n distinct loopback ports nothing listens on now.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	seen := map[int]bool{}
+	var ports []int
+	for len(ports) < n {
+		if p := freePort(t); !seen[p] {
+			seen[p] = true
+			ports = append(ports, p)
+		}
+	}
+	return ports
+}
+
 // startPrivateBroker starts a broker on free ports with its data under
 // t.TempDir, without the secured listeners, and stops it when the test
 // ends. extraConfig lines are appended to its server.properties. Restarts
 // (run) keep its data: KAFARR_KAFKA_KEEP_DATA=1.
 func startPrivateBroker(t *testing.T, extraConfig ...string) *privateBroker {
 	t.Helper()
+	return startPrivateBrokerSecure(t, false, extraConfig...)
+}
+
+// startPrivateBrokerSecure is startPrivateBroker, with the secured
+// listeners of tests/stack/secure.sh (TLS, mutual TLS, SASL_SSL) on free
+// ports too when secure is set; secureEnv reads their addresses and
+// credentials.
+func startPrivateBrokerSecure(t *testing.T, secure bool, extraConfig ...string) *privateBroker {
+	t.Helper()
 	dir := t.TempDir()
-	port, cport := freePort(t), freePort(t)
-	for cport == port {
-		cport = freePort(t)
-	}
-	b := &privateBroker{addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	ports := freePorts(t, 5)
+	b := &privateBroker{addr: fmt.Sprintf("127.0.0.1:%d", ports[0]), stackDir: filepath.Join(dir, "stack")}
 	b.env = append(os.Environ(),
-		"KAFARR_STACK_DIR="+filepath.Join(dir, "stack"),
-		fmt.Sprintf("KAFARR_KAFKA_PORT=%d", port),
-		fmt.Sprintf("KAFARR_KAFKA_CONTROLLER_PORT=%d", cport),
+		"KAFARR_STACK_DIR="+b.stackDir,
+		fmt.Sprintf("KAFARR_KAFKA_PORT=%d", ports[0]),
+		fmt.Sprintf("KAFARR_KAFKA_CONTROLLER_PORT=%d", ports[1]),
 		"KAFARR_KAFKA_SECURE=0",
 		"KAFARR_KAFKA_KEEP_DATA=1",
 	)
+	if secure {
+		b.env = append(b.env, "KAFARR_KAFKA_SECURE=1",
+			fmt.Sprintf("KAFARR_KAFKA_TLS_PORT=%d", ports[2]),
+			fmt.Sprintf("KAFARR_KAFKA_MTLS_PORT=%d", ports[3]),
+			fmt.Sprintf("KAFARR_KAFKA_SASL_PORT=%d", ports[4]))
+	}
 	if len(extraConfig) > 0 {
 		extra := filepath.Join(dir, "extra.properties")
 		if err := os.WriteFile(extra, []byte(strings.Join(extraConfig, "\n")+"\n"), 0o644); err != nil {
@@ -83,8 +112,25 @@ func startPrivateBroker(t *testing.T, extraConfig ...string) *privateBroker {
 		t.Fatalf("starting a private broker: %v\n%s", err, out)
 	}
 	b.start = time.Since(start)
-	t.Logf("private broker %s started in %v", b.addr, b.start)
+	t.Logf("private broker %s started in %v (secured listeners: %v)", b.addr, b.start, secure)
 	return b
+}
+
+// secureEnv returns the variables kafka.sh wrote for the secured
+// listeners of its latest start (the KAFARR_TEST_* of tests/stack/README.md).
+func (b *privateBroker) secureEnv(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(b.stackDir, "kafka-secure.env"))
+	if err != nil {
+		t.Fatalf("the private broker's secured listeners: %v", err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "="); ok {
+			env[k] = v
+		}
+	}
+	return env
 }
 
 // run runs kafka.sh cmd and returns its combined output.
@@ -261,11 +307,16 @@ func (r *restartReader) Next() bool {
 // the driver) and restarted on its data 3 s later. The ingest either
 // succeeds with every row or fails stating how many were acknowledged; the
 // topic, read back once the broker is up, holds no id twice and at least
-// the acknowledged count, and every id after a success.
+// the acknowledged count, and every id after a success. After the restart,
+// SASL PLAIN and SCRAM authenticate with the passwords of the first start
+// (checkSASLAfterRestart).
 func TestRealBrokerRestartMidIngest(t *testing.T) {
 	registry := testenv.Registry(t)
 	began := time.Now()
-	b := startPrivateBroker(t)
+	// With the secured listeners, so that the restart on kept data also
+	// checks the SASL passwords it keeps (checkSASLAfterRestart).
+	b := startPrivateBrokerSecure(t, true)
+	secured := b.secureEnv(t)
 	const batches, perBatch = 15, 20_000
 	const total = batches * perBatch
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -286,6 +337,9 @@ func TestRealBrokerRestartMidIngest(t *testing.T) {
 
 	src := &restartReader{mem: mem, b: b, batches: batches, rows: perBatch, stopAfter: 3, pause: 3 * time.Second, restarted: make(chan struct{})}
 	src.refs.Store(1)
+	// The test's own reference: an ingest that fails stops reading with a
+	// batch in hand, which only the last Release frees.
+	defer src.Release()
 	st, err := cn.NewStatement()
 	if err != nil {
 		t.Fatal(err)
@@ -368,6 +422,61 @@ func TestRealBrokerRestartMidIngest(t *testing.T) {
 	if ingErr == nil && got != total {
 		t.Fatalf("read back %d rows after an ingest that acknowledged all %d", got, total)
 	}
-	t.Logf("broker start %v, stop %v; ingest of %d rows: %d acknowledged in %v (err %v); read back %d, no duplicate; test %v",
-		b.start, src.stopTook, total, n, ingestTook, ingErr, got, time.Since(began))
+	saslStart := time.Now()
+	checkSASLAfterRestart(t, b, secured)
+	t.Logf("broker start %v, stop %v; ingest of %d rows: %d acknowledged in %v (err %v); read back %d, no duplicate; SASL checks after the restart %v; test %v",
+		b.start, src.stopTook, total, n, ingestTook, ingErr, got, time.Since(saslStart), time.Since(began))
+}
+
+// checkSASLAfterRestart: a secured broker restarted on its kept data
+// (KAFARR_KAFKA_KEEP_DATA=1) keeps its certificates and SASL passwords,
+// which must be those of the first start, since the SCRAM users formatted
+// into the data keep them; a driver connection authenticates with each of
+// SASL PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 and lists the topics, and a
+// wrong password is refused (Unauthenticated).
+func checkSASLAfterRestart(t *testing.T, b *privateBroker, first map[string]string) {
+	t.Helper()
+	now := b.secureEnv(t)
+	for _, who := range []string{"PLAIN", "SCRAM256", "SCRAM512"} {
+		k := "KAFARR_TEST_SASL_" + who + "_PASSWORD"
+		if first[k] == "" || now[k] != first[k] {
+			t.Fatalf("%s changed across the restart on kept data (set before: %v, now: %v)", k, first[k] != "", now[k] != "")
+		}
+	}
+	ctx := testContext(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	open := func(mech, who, pass string) error {
+		db, err := driver.NewDriver(mem).NewDatabase(map[string]string{
+			"uri": "kafka://" + now["KAFARR_TEST_SASL_BROKERS"], "kafarr.tls.enabled": "true",
+			"kafarr.tls.ca_file": now["KAFARR_TEST_TLS_CA_FILE"], "kafarr.sasl.mechanism": mech,
+			"username": now["KAFARR_TEST_SASL_"+who+"_USER"], "password": pass, "kafarr.read.timeout_ms": "20000",
+		})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		cn, err := db.Open(ctx)
+		if err != nil {
+			return err
+		}
+		defer cn.Close()
+		// Open authenticated with a metadata round trip; list the topics
+		// over the authenticated connection too.
+		rdr, err := cn.GetObjects(ctx, adbc.ObjectDepthTables, nil, nil, nil, nil, nil)
+		if err != nil {
+			return err
+		}
+		defer rdr.Release()
+		for rdr.Next() {
+		}
+		return rdr.Err()
+	}
+	for _, c := range []struct{ mech, who string }{{"PLAIN", "PLAIN"}, {"SCRAM-SHA-256", "SCRAM256"}, {"SCRAM-SHA-512", "SCRAM512"}} {
+		if err := open(c.mech, c.who, now["KAFARR_TEST_SASL_"+c.who+"_PASSWORD"]); err != nil {
+			t.Errorf("SASL %s after the restart on kept data: %v", c.mech, err)
+		}
+	}
+	err := open("SCRAM-SHA-512", "SCRAM512", "wrong-"+now["KAFARR_TEST_SASL_SCRAM512_PASSWORD"])
+	wantStatusIn(t, err, adbc.StatusUnauthenticated)
 }

@@ -30,8 +30,10 @@
 #   KAFARR_KAFKA_SASL_PORT        SASL_SSL listener port (default client port + 4)
 #   KAFARR_KAFKA_KEEP_DATA        1 restarts on the existing data dir when it is
 #                                 already formatted, keeping topics and offsets
-#                                 (default 0: every start wipes and formats);
-#                                 for tests that stop and restart a broker
+#                                 and, with KAFARR_KAFKA_SECURE=1, the
+#                                 certificates and SASL passwords (default 0:
+#                                 every start wipes and formats); for tests
+#                                 that stop and restart a broker
 # plus KAFARR_STACK_DIR, KAFARR_CACHE and KAFARR_MVN_FLAGS (see lib.sh).
 set -euo pipefail
 
@@ -188,9 +190,13 @@ do_start() {
 	mapfile -t jvm < <(java_common)
 	if [[ $KEEP_DATA == 1 && -f $KAFKA_DIR/data/meta.properties ]]; then
 		# A restart on the formatted data dir: the cluster keeps its id,
-		# topics and offsets (certificates and SCRAM users stay too).
+		# topics and offsets; certificates, SCRAM users and SASL passwords
+		# stay too (load_secrets reads the passwords back).
 		log "keeping the formatted data in $KAFKA_DIR/data"
 		mkdir -p "$KAFKA_DIR/logs"
+		if [[ $KAFKA_SECURE == 1 ]]; then
+			load_secrets
+		fi
 		write_props
 	else
 		# Each fresh start gets an empty cluster: this also clears whatever

@@ -12,10 +12,15 @@
 # key stores directly, so no keytool and no extra JVM start), and new random
 # passwords for the three SASL users. The SCRAM users are created by
 # StorageTool format (--add-scram), so they exist before the broker first
-# listens. write_secure_env leaves the addresses, file paths and credentials in
-# $STACK_DIR/kafka-secure.env for stack.sh to fold into the env file.
+# listens. The passwords are kept beside the certificates in
+# $TLS_DIR/sasl-passwords (mode 600): a restart on kept data
+# (KAFARR_KAFKA_KEEP_DATA=1) formats nothing, so its SCRAM users keep the old
+# passwords, and load_secrets reads them back. write_secure_env leaves the
+# addresses, file paths and credentials in $STACK_DIR/kafka-secure.env for
+# stack.sh to fold into the env file.
 
 TLS_DIR=$KAFKA_DIR/tls
+SASL_PASSWORDS=$TLS_DIR/sasl-passwords
 SECURE_ENV=$STACK_DIR/kafka-secure.env
 SASL_PLAIN_USER=kafarr-plain
 SASL_SCRAM256_USER=kafarr-scram256
@@ -49,6 +54,45 @@ make_certs() {
 	SASL_PLAIN_PASSWORD=$(random_secret)
 	SASL_SCRAM256_PASSWORD=$(random_secret)
 	SASL_SCRAM512_PASSWORD=$(random_secret)
+	save_secrets
+}
+
+# save_secrets writes the SASL passwords to SASL_PASSWORDS, readable by its
+# owner only from the moment it exists.
+save_secrets() {
+	(
+		umask 077
+		printf 'SASL_PLAIN_PASSWORD=%s\nSASL_SCRAM256_PASSWORD=%s\nSASL_SCRAM512_PASSWORD=%s\n' \
+			"$SASL_PLAIN_PASSWORD" "$SASL_SCRAM256_PASSWORD" "$SASL_SCRAM512_PASSWORD" >"$SASL_PASSWORDS.tmp"
+	) || die "writing $SASL_PASSWORDS failed"
+	mv "$SASL_PASSWORDS.tmp" "$SASL_PASSWORDS"
+}
+
+# load_secrets checks, on a restart with kept data, that the data was
+# formatted with the secured listeners, and reads back the SASL passwords
+# save_secrets wrote (parsed, not sourced: only the three names, each a hex
+# string as random_secret makes).
+load_secrets() {
+	local f missing=()
+	for f in ca.pem server.pem client.crt client.key sasl-passwords; do
+		[[ -s $TLS_DIR/$f ]] || missing+=("$f")
+	done
+	if (( ${#missing[@]} )); then
+		die "KAFARR_KAFKA_SECURE=1 with kept data, but $TLS_DIR lacks ${missing[*]}: the data was formatted without the secured listeners (or by an older kafka.sh); start once without KAFARR_KAFKA_KEEP_DATA=1 to format it afresh"
+	fi
+	SASL_PLAIN_PASSWORD='' SASL_SCRAM256_PASSWORD='' SASL_SCRAM512_PASSWORD=''
+	local key val
+	while IFS='=' read -r key val; do
+		[[ $val =~ ^[0-9a-f]+$ ]] || die "$SASL_PASSWORDS: the value of ${key:-a line} is not a hex password"
+		case $key in
+		SASL_PLAIN_PASSWORD) SASL_PLAIN_PASSWORD=$val ;;
+		SASL_SCRAM256_PASSWORD) SASL_SCRAM256_PASSWORD=$val ;;
+		SASL_SCRAM512_PASSWORD) SASL_SCRAM512_PASSWORD=$val ;;
+		*) die "$SASL_PASSWORDS: unexpected line for ${key:-an empty name}" ;;
+		esac
+	done <"$SASL_PASSWORDS"
+	[[ -n $SASL_PLAIN_PASSWORD && -n $SASL_SCRAM256_PASSWORD && -n $SASL_SCRAM512_PASSWORD ]] ||
+		die "$SASL_PASSWORDS lacks a password (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are needed)"
 }
 
 # scram_format_args prints the StorageTool format arguments (one a line)
