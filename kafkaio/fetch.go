@@ -45,6 +45,9 @@ type fetchPart struct {
 	end       int64 // exclusive; unused when following
 	leader    int32 // -1 when unknown
 	done      bool
+	// rest holds the partition's later ranges, in offset order: when pos
+	// reaches end, the fetch continues at the next one's start.
+	rest []PartitionRange
 	// probe marks a partition whose last answer was empty or a truncated
 	// batch while it was not first in the request: the broker may have run
 	// out of response bytes before reaching it. Its next fetch asks for it
@@ -96,10 +99,16 @@ func newFetcher(r *Reader) *fetcher {
 		log:     ClientLogger(r.cl),
 	}
 	for _, rg := range r.ranges {
+		if p := f.byID[rg.Partition]; p != nil {
+			p.rest = append(p.rest, rg)
+			continue
+		}
 		p := &fetchPart{partition: rg.Partition, pos: rg.Start, end: rg.End, leader: -1}
-		p.done = !r.opts.Follow && rg.Empty()
 		f.parts = append(f.parts, p)
 		f.byID[p.partition] = p
+	}
+	for _, p := range f.parts {
+		f.settle(p)
 	}
 	slices.SortFunc(f.parts, func(a, b *fetchPart) int { return int(a.partition) - int(b.partition) })
 	if l := r.opts.Leaders; l != nil && l.topic == r.topic {
@@ -110,6 +119,21 @@ func newFetcher(r *Reader) *fetcher {
 		}
 	}
 	return f
+}
+
+// settle moves p on to its next range once its position reached the
+// current range's end, skipping empty ranges, and marks it done when no
+// range is left. A follow read has no end.
+func (f *fetcher) settle(p *fetchPart) {
+	if f.r.opts.Follow {
+		return
+	}
+	for p.pos >= p.end && len(p.rest) > 0 {
+		next := p.rest[0]
+		p.rest = p.rest[1:]
+		p.pos, p.end, p.probe = max(p.pos, next.Start), next.End, false
+	}
+	p.done = p.pos >= p.end
 }
 
 // run is the fetch loop's goroutine: it records the loop's outcome for NextBatch
@@ -270,7 +294,7 @@ func (f *fetcher) refreshMeta() error {
 		// Keep an earlier, more telling cause (a fetch's dial error)
 		// over kgo giving up on its metadata retries.
 		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-			r.lastErr.Store(err)
+			r.setLastErr(err)
 		}
 		f.metaWait = nextBackoff(f.metaWait, errBackoffMin, errBackoffMax)
 		f.metaAt = time.Now().Add(f.metaWait)
@@ -389,7 +413,7 @@ func (f *fetcher) handle(res fetchResult) error {
 			return adbcerr.Wrap(res.err, "fetching topic %q from broker %d (%s)", r.topic, res.leader, f.brokers[res.leader])
 		}
 		if r.ctx.Err() == nil {
-			r.lastErr.Store(fmt.Errorf("broker %d (%s): %w", res.leader, f.brokers[res.leader], res.err))
+			r.setLastErr(fmt.Errorf("broker %d (%s): %w", res.leader, f.brokers[res.leader], res.err))
 		}
 		for _, p := range res.parts {
 			p.leader = -1 // the leader may have moved or died
@@ -604,9 +628,9 @@ func (f *fetcher) walkPartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartiti
 	next := min(w.next, end)
 	if next > p.pos {
 		p.pos, p.probe = next, false
-		p.done = !r.opts.Follow && next >= p.end
+		f.settle(p)
 		f.fetched += w.settled
-		job.next, job.settled = next, w.settled
+		job.next, job.settled = p.pos, w.settled
 		return job, true, nil
 	}
 	if r.opts.Follow {
@@ -622,8 +646,9 @@ func (f *fetcher) walkPartition(p *fetchPart, rp *kmsg.FetchResponseTopicPartiti
 				// Nothing is stored in [pos, end): the end of the
 				// range is a gap (records compacted or deleted
 				// with no batch left behind).
-				p.pos, p.done, p.probe = p.end, true, false
-				return decodeJob{p: p, next: p.end}, true, nil
+				p.pos, p.probe = p.end, false
+				f.settle(p)
+				return decodeJob{p: p, next: p.pos}, true, nil
 			}
 			p.probe = true
 		}
@@ -648,7 +673,7 @@ func (f *fetcher) partitionError(p *fetchPart, rp *kmsg.FetchResponseTopicPartit
 	case kerr.IsRetriable(err) || errors.Is(err, kerr.UnknownTopicID) || errors.Is(err, kerr.InconsistentTopicID):
 		// Leadership moved, or the topic is gone or recreated: the
 		// metadata refresh tells which.
-		r.lastErr.Store(fmt.Errorf("partition %d: %w", p.partition, err))
+		r.setLastErr(fmt.Errorf("partition %d: %w", p.partition, err))
 		p.leader = -1
 		f.needMeta = true
 		if debugOn(r.ctx, f.log) {
@@ -687,7 +712,7 @@ func (f *fetcher) outOfRange(p *fetchPart, rp *kmsg.FetchResponseTopicPartition)
 			slog.Int("partition", int(p.partition)), slog.Int64("from", p.pos), slog.Int64("to", lost))
 	}
 	p.pos, p.probe = lost, false
-	p.done = !r.opts.Follow && p.pos >= p.end
+	f.settle(p)
 	return segment{partition: p.partition, next: p.pos}, true, nil
 }
 

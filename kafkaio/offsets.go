@@ -31,7 +31,8 @@ type PartitionRange struct {
 func (r PartitionRange) Empty() bool { return r.Start >= r.End }
 
 // Snapshot is the set of ranges a bounded read of one topic covers, sorted
-// by partition.
+// by partition. A partition narrowed to a union of offset ranges (a WHERE
+// clause's OR) has several, in ascending offset order.
 type Snapshot struct {
 	Topic  string
 	Ranges []PartitionRange
@@ -55,28 +56,69 @@ func (s Snapshot) Total() int64 {
 
 // StartOffsetsJSON renders the ranges' start offsets as the JSON object of
 // the kafarr.read.start_offsets metadata: {"0":12,"1":40}, partitions in
-// numeric order.
+// numeric order. A partition with several ranges shows its first's start.
 func (s Snapshot) StartOffsetsJSON() string {
-	return offsetsJSON(s.Ranges, func(r PartitionRange) int64 { return r.Start })
+	return offsetsJSON(s.Ranges, false)
 }
 
 // EndOffsetsJSON renders the ranges' end offsets as the JSON object of the
-// kafarr.read.end_offsets metadata.
+// kafarr.read.end_offsets metadata. A partition with several ranges shows
+// its last's end.
 func (s Snapshot) EndOffsetsJSON() string {
-	return offsetsJSON(s.Ranges, func(r PartitionRange) int64 { return r.End })
+	return offsetsJSON(s.Ranges, true)
 }
 
-func offsetsJSON(rs []PartitionRange, pick func(PartitionRange) int64) string {
+// RangesJSON renders every range as the JSON object of the
+// kafarr.read.ranges metadata: partition -> list of [start, end) pairs,
+// {"0":[[0,10],[90,100]],"2":[[0,5]]}, partitions in numeric order.
+func (s Snapshot) RangesJSON() string {
+	b := make([]byte, 0, 2+24*len(s.Ranges))
+	b = append(b, '{')
+	for i, r := range s.Ranges {
+		if i == 0 || s.Ranges[i-1].Partition != r.Partition {
+			if i > 0 {
+				b = append(b, "],"...)
+			}
+			b = append(b, '"')
+			b = strconv.AppendInt(b, int64(r.Partition), 10)
+			b = append(b, "\":["...)
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, r.Start, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, r.End, 10)
+		b = append(b, ']')
+	}
+	if len(s.Ranges) > 0 {
+		b = append(b, ']')
+	}
+	return string(append(b, '}'))
+}
+
+// offsetsJSON renders one offset per partition: the start of its first
+// range, or the end of its last.
+func offsetsJSON(rs []PartitionRange, end bool) string {
 	b := make([]byte, 0, 2+16*len(rs))
 	b = append(b, '{')
 	for i, r := range rs {
-		if i > 0 {
+		v := r.Start
+		if end {
+			if i+1 < len(rs) && rs[i+1].Partition == r.Partition {
+				continue
+			}
+			v = r.End
+		} else if i > 0 && rs[i-1].Partition == r.Partition {
+			continue
+		}
+		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
 		b = strconv.AppendInt(b, int64(r.Partition), 10)
 		b = append(b, '"', ':')
-		b = strconv.AppendInt(b, pick(r), 10)
+		b = strconv.AppendInt(b, v, 10)
 	}
 	return string(append(b, '}'))
 }

@@ -41,6 +41,27 @@ func TestOffsetsJSON(t *testing.T) {
 	}
 }
 
+// TestOffsetsJSONSeveralRanges covers a partition read in several ranges:
+// start and end offsets show the first start and the last end, and
+// kafarr.read.ranges lists every range.
+func TestOffsetsJSONSeveralRanges(t *testing.T) {
+	s := Snapshot{Topic: "t", Ranges: []PartitionRange{{0, 0, 10}, {0, 90, 100}, {2, 5, 5}, {7, 1, 2}, {7, 3, 4}, {7, 8, 9}}}
+	for _, c := range []struct{ got, want string }{
+		{s.StartOffsetsJSON(), `{"0":0,"2":5,"7":1}`},
+		{s.EndOffsetsJSON(), `{"0":100,"2":5,"7":9}`},
+		{s.RangesJSON(), `{"0":[[0,10],[90,100]],"2":[[5,5]],"7":[[1,2],[3,4],[8,9]]}`},
+		{(Snapshot{}).RangesJSON(), `{}`},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+	var m map[string][][2]int64
+	if err := json.Unmarshal([]byte(s.RangesJSON()), &m); err != nil || len(m["7"]) != 3 || m["0"][1] != [2]int64{90, 100} {
+		t.Fatalf("RangesJSON round trip: %v, %v", m, err)
+	}
+}
+
 func TestSnapshot(t *testing.T) {
 	c := newCluster(t, kfake.NumBrokers(2), kfake.SeedTopics(3, "t"))
 	cl := newTestClient(t, c)

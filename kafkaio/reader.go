@@ -94,9 +94,12 @@ type Reader struct {
 	cancel   context.CancelFunc
 	deadline time.Time // zero when there is no Timeout
 	segs     chan segment
-	fetchErr error         // set by the fetcher before it closes segs
-	lastErr  atomic.Value  // error: the last transient fetch failure, for messages
-	stopped  chan struct{} // closed when the fetcher has returned
+	fetchErr error // set by the fetcher before it closes segs
+	// lastErr is the last transient fetch failure, for messages. A
+	// pointer, since atomic.Value panics when errors of different
+	// concrete types are stored in turn.
+	lastErr atomic.Pointer[error]
+	stopped chan struct{} // closed when the fetcher has returned
 
 	mu        sync.Mutex
 	positions map[int32]int64 // next offset per partition after what NextBatch delivered
@@ -116,9 +119,13 @@ type segment struct {
 }
 
 // NewPartitionReader starts reading ranges of topic through cl. Ranges with
-// Start >= End are already done (in follow mode only Start matters). Each
-// partition may appear once. Fetching starts at once, in the background;
-// Close must be called to stop it.
+// Start >= End are already done (in follow mode only Start matters). A
+// partition may appear in several ranges, given in ascending offset order
+// and not overlapping: the read covers them one after the other and never
+// fetches the offsets between them (a WHERE clause's union of offset
+// ranges); in follow mode, which has no End, a partition appears once.
+// Fetching starts at once, in the background; Close must be called to stop
+// it.
 func NewPartitionReader(cl *kgo.Client, topic string, ranges []PartitionRange, opts ReaderOptions) (*Reader, error) {
 	if opts.MaxRecords < 0 {
 		return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid record budget %d for topic %q: must not be negative", opts.MaxRecords, topic)
@@ -155,14 +162,22 @@ func NewPartitionReader(cl *kgo.Client, topic string, ranges []PartitionRange, o
 		segs:      make(chan segment, readAhead),
 		stopped:   make(chan struct{}),
 	}
+	lastEnd := make(map[int32]int64, len(ranges))
 	for _, rg := range r.ranges {
-		if _, dup := r.positions[rg.Partition]; dup {
-			return nil, adbcerr.New(adbc.StatusInvalidArgument, "partition %d of topic %q is given twice", rg.Partition, topic)
-		}
 		if rg.Start < 0 {
 			return nil, adbcerr.New(adbc.StatusInvalidArgument, "invalid start offset %d for topic %q partition %d", rg.Start, topic, rg.Partition)
 		}
-		r.positions[rg.Partition] = rg.Start
+		if end, dup := lastEnd[rg.Partition]; dup {
+			if opts.Follow {
+				return nil, adbcerr.New(adbc.StatusInvalidArgument, "partition %d of topic %q is given twice in a follow read", rg.Partition, topic)
+			}
+			if rg.Start < end {
+				return nil, adbcerr.New(adbc.StatusInvalidArgument, "ranges of topic %q partition %d overlap or are out of order: [%d, %d) after one ending at %d", topic, rg.Partition, rg.Start, rg.End, end)
+			}
+		} else {
+			r.positions[rg.Partition] = rg.Start
+		}
+		lastEnd[rg.Partition] = max(rg.End, rg.Start)
 		if !opts.Follow && !rg.Empty() {
 			r.total += rg.End - rg.Start
 		}
@@ -322,7 +337,19 @@ func (r *Reader) describeStop(cause string) string {
 	fmt.Fprintf(&b, "reading topic %q: %s", r.topic, cause)
 	pos := r.Positions()
 	var short []string
+	// A partition read in several ranges is named once, with the end of
+	// its last range.
+	ends := make(map[int32]int64, len(r.ranges))
 	for _, rg := range r.ranges {
+		ends[rg.Partition] = rg.End
+	}
+	for _, rg := range r.ranges {
+		end, first := ends[rg.Partition]
+		if !first {
+			continue
+		}
+		delete(ends, rg.Partition)
+		rg.End = end
 		if p := pos[rg.Partition]; r.opts.Follow || p < rg.End {
 			if r.opts.Follow {
 				short = append(short, fmt.Sprintf("partition %d at offset %d", rg.Partition, p))
@@ -334,11 +361,14 @@ func (r *Reader) describeStop(cause string) string {
 	if len(short) > 0 {
 		fmt.Fprintf(&b, "; not finished: %s", strings.Join(short, ", "))
 	}
-	if err, _ := r.lastErr.Load().(error); err != nil {
-		fmt.Fprintf(&b, "; last fetch error: %v", err)
+	if err := r.lastErr.Load(); err != nil {
+		fmt.Fprintf(&b, "; last fetch error: %v", *err)
 	}
 	return b.String()
 }
+
+// setLastErr records err as the last transient fetch failure.
+func (r *Reader) setLastErr(err error) { r.lastErr.Store(&err) }
 
 // timeLeft returns the time until the read's deadline, or MaxInt64 when
 // there is none.

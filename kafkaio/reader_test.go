@@ -300,7 +300,7 @@ func TestReaderInvalidOptions(t *testing.T) {
 		{"negative budget", nil, ReaderOptions{MaxRecords: -1}, "budget"},
 		{"negative timeout", nil, ReaderOptions{Timeout: -time.Second}, "timeout"},
 		{"bad isolation", nil, ReaderOptions{Isolation: 5}, "isolation"},
-		{"duplicate partition", []PartitionRange{{0, 0, 1}, {0, 1, 2}}, ReaderOptions{}, "partition 0"},
+		{"overlapping ranges of a partition", []PartitionRange{{0, 0, 2}, {0, 1, 3}}, ReaderOptions{}, "partition 0"},
 		{"negative start", []PartitionRange{{0, -2, 1}}, ReaderOptions{}, "start offset -2"},
 	}
 	for _, tt := range tests {

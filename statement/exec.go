@@ -85,13 +85,13 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot,
 	defer cancel()
 	lookups := e.startLookups(ctx)
 	if fixed != nil {
-		p.planRanges(*fixed, nil, nil)
+		p.planRanges(*fixed, nil)
 	} else {
-		snap, tsStart, tsEnd, err := e.offsetsWithin(ctx, max(p.set.Timeout, minPlanTimeout))
+		snap, ts, err := e.offsetsWithin(ctx, max(p.set.Timeout, minPlanTimeout))
 		if err != nil {
 			return lookups.abandon(err)
 		}
-		p.planRanges(snap, tsStart, tsEnd)
+		p.planRanges(snap, ts)
 	}
 	e.ranges = p.snap.Ranges
 	if mode == execRows && p.q.Limit != 0 {
@@ -123,45 +123,29 @@ const minPlanTimeout = time.Second
 // allows for it), but a cluster that does not answer metadata and
 // ListOffsets in time fails the query then, rather than at the end of
 // franz-go's retries.
-func (e *execution) offsetsWithin(ctx context.Context, d time.Duration) (kafkaio.Snapshot, map[int32]int64, map[int32]int64, error) {
+func (e *execution) offsetsWithin(ctx context.Context, d time.Duration) (kafkaio.Snapshot, tsOffsets, error) {
 	octx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	snap, tsStart, tsEnd, err := e.offsets(octx)
+	snap, ts, err := e.offsets(octx)
 	if err != nil && ctx.Err() == nil && octx.Err() != nil {
 		err = adbcerr.Wrap(err, "the cluster did not answer within kafarr.read.timeout_ms (%v)", d)
 	}
-	return snap, tsStart, tsEnd, err
+	return snap, ts, err
 }
 
 // offsets snapshots the topic's partitions and looks up the offsets of
 // the pushed-down _timestamp bounds.
-func (e *execution) offsets(ctx context.Context) (snap kafkaio.Snapshot, tsStart, tsEnd map[int32]int64, err error) {
+func (e *execution) offsets(ctx context.Context) (snap kafkaio.Snapshot, ts tsOffsets, err error) {
 	p, adm := e.plan, e.sess.Admin
 	opts := kafkaio.SnapshotOptions{Isolation: session.Isolation(p.set.Isolation), Group: p.set.Group, Filter: p.partitionFilter()}
 	if p.set.Start == options.StartLatest {
 		opts.Start = kafkaio.StartLatest
 	}
 	if snap, err = adm.Snapshot(ctx, p.q.Topic, opts); err != nil || len(snap.Ranges) == 0 {
-		return snap, nil, nil, err
+		return snap, nil, err
 	}
-	lo, hi := p.timestampBounds()
-	if lo > minBound {
-		if tsStart, err = adm.OffsetsForTimestamp(ctx, p.q.Topic, max(lo, 0)); err != nil {
-			return snap, nil, nil, err
-		}
-	}
-	if hi < maxBound {
-		if hi <= 0 {
-			// Nothing is older than the epoch: every range is empty.
-			tsEnd = map[int32]int64{}
-			for _, r := range snap.Ranges {
-				tsEnd[r.Partition] = r.Start
-			}
-		} else if tsEnd, err = adm.OffsetsForTimestamp(ctx, p.q.Topic, hi); err != nil {
-			return snap, nil, nil, err
-		}
-	}
-	return snap, tsStart, tsEnd, nil
+	ts, err = p.lookupTimestamps(ctx, adm)
+	return snap, ts, err
 }
 
 // open starts the bounded (or follow) read of e.ranges, unless started.
@@ -290,8 +274,10 @@ func (e *execution) logPlan() {
 		slog.Int("value_schema_id", p.value.readerID),
 		slog.String("key_format", string(p.key.format)),
 		slog.Int("columns", len(p.out)),
-		slog.Int("pushdown_terms", len(p.metaTerms)),
-		slog.Int("row_terms", len(p.rowTerms)),
+		slog.Int("ranges", len(p.snap.Ranges)),
+		slog.Int("pushdown_boxes", len(p.push)),
+		slog.Bool("record_check", p.checkRecords),
+		slog.Bool("row_filter", p.rowFilter != nil),
 		slog.Int64("record_budget", p.recordBudget()),
 		slog.Bool("windowed", p.full != nil),
 		slog.Int("peeked_batches", len(e.pending)))

@@ -1,7 +1,6 @@
 package statement
 
 import (
-	"slices"
 	"sort"
 
 	"github.com/kafarr/kafarr/kafkaio"
@@ -66,31 +65,46 @@ func (r *recordReader) sortAll() error {
 }
 
 // widen grows the window of every partition that gave fewer than LIMIT
-// rows while reading less than its full range, fourfold, and reports
+// rows while reading less than its full ranges, fourfold, and reports
 // whether any grew. Each partition must contribute its own LIMIT rows: the
 // top n of the topic may all come from the partition whose window was
 // short, however many rows the others gave.
 func (r *recordReader) widen() bool {
 	p := r.plan
 	grew := false
-	ranges := slices.Clone(r.e.ranges)
-	for i := range ranges {
-		rg, full := &ranges[i], p.full[i]
-		if r.s.rows[rg.Partition] >= p.q.Limit || (rg.Start <= full.Start && rg.End >= full.End) {
+	var ranges []kafkaio.PartitionRange
+	cur, full := r.e.ranges, p.full
+	for len(full) > 0 {
+		part := full[0].Partition
+		fk, ck := partitionLen(full), partitionLen(cur)
+		f, c := full[:fk], cur[:ck]
+		full, cur = full[fk:], cur[ck:]
+		size, fullSize := rangesSize(c), rangesSize(f)
+		if r.s.rows[part] >= p.q.Limit || size >= fullSize {
+			ranges = append(ranges, c...)
 			continue
 		}
-		n := max(rg.End-rg.Start, 1)
-		if n > (full.End-full.Start)/4 {
-			n = full.End - full.Start
+		n := max(size, 1)
+		if n > fullSize/4 {
+			n = fullSize
 		} else {
 			n *= 4
 		}
-		w := windowed(kafkaio.Snapshot{Ranges: []kafkaio.PartitionRange{full}}, n, p.q.OrderBy.Desc)
-		*rg = w.Ranges[0]
+		ranges = append(ranges, windowed(f, n, p.q.OrderBy.Desc)...)
 		grew = true
 	}
 	r.widened = ranges
 	return grew
+}
+
+// partitionLen is how many ranges at the start of rs are of its first
+// range's partition.
+func partitionLen(rs []kafkaio.PartitionRange) int {
+	k := 0
+	for k < len(rs) && rs[k].Partition == rs[0].Partition {
+		k++
+	}
+	return k
 }
 
 // collect reads every batch of the scan into one record (nil when empty).

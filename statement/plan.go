@@ -46,8 +46,24 @@ type readPlan struct {
 	out       []outCol
 	outSchema *arrow.Schema
 
-	metaTerms []sqlparse.Term // on _partition/_offset/_timestamp, checked before decoding
-	rowTerms  []boundTerm     // on built columns, checked on each batch
+	// where is the WHERE condition with its constant parts folded; nil
+	// when it is always true. empty says it is never true: nothing is
+	// read.
+	where sqlparse.Expr
+	empty bool
+	// push holds the records where can be true for (see pushdown.go): it
+	// picks the partitions and offset ranges to read. ranging is push,
+	// with timestamps coarsened when they would need too many lookups.
+	push, ranging boxes
+	// checkRecords says the read's ranges do not hold push exactly (it
+	// narrows timestamps, or the read follows), so that each record is
+	// checked against push before it is decoded.
+	checkRecords bool
+	// residual is what push does not decide: the conjuncts of where that
+	// compare other columns (or all of where, when push was widened).
+	// rowFilter is it bound to the built columns, checked on each batch.
+	residual  sqlparse.Expr
+	rowFilter rowExpr
 }
 
 // readValue says how values are decoded: with which reader schema, under
@@ -71,7 +87,8 @@ type readKey struct {
 }
 
 // newPlan starts a plan for q: it rejects what the grammar allows but
-// kafarr cannot do and sorts the WHERE terms into pushdown and row terms.
+// kafarr cannot do, folds the WHERE clause's constants and splits it into
+// the pushdown and the residual row filter.
 func newPlan(sql string, q *sqlparse.Query, set options.ReadSettings) (*readPlan, error) {
 	p := &readPlan{sql: sql, q: q, set: set}
 	p.value.stopOnNew = set.ValueFormat == options.FormatAvro && set.Schema.Kind == options.SchemaFirst
@@ -79,116 +96,73 @@ func newPlan(sql string, q *sqlparse.Query, set options.ReadSettings) (*readPlan
 		c := o.Column.String()
 		if !metacol.IsPushdown(c) {
 			return nil, adbcerr.NewState(adbc.StatusNotImplemented, adbcerr.FeatureNotSupported,
-				"ORDER BY %s%s is not supported: kafarr orders by _offset, _timestamp or _partition; sort by other columns in DuckDB or pandas over the Arrow result",
-				c, sqlparse.At(sql, o.Column.Pos))
+				"ORDER BY %s%s is not supported: kafarr orders by _offset, _timestamp or _partition; sort by other columns with %s",
+				c, sqlparse.At(sql, o.Column.Pos), sqlparse.FullSQL)
 		}
 		if set.Follow {
 			return nil, adbcerr.NewState(adbc.StatusNotImplemented, adbcerr.FeatureNotSupported,
 				"ORDER BY cannot be combined with kafarr.read.follow=true, which has no end to sort up to")
 		}
 	}
-	for _, t := range q.Where {
-		if isPushdown(t) {
-			if err := checkMetaTerm(t, sql); err != nil {
-				return nil, err
+	if err := checkMetaTerms(q.Where, sql); err != nil {
+		return nil, err
+	}
+	where, err := fold(q.Where, sql)
+	if err != nil {
+		return nil, err
+	}
+	p.where = where
+	if _, never := where.(*sqlparse.Const); never {
+		// Folding leaves a constant only when it is FALSE or NULL.
+		p.empty = true
+		return p, nil
+	}
+	pd := &pushdown{}
+	p.push = boxes{allBox}
+	if where != nil {
+		p.push, _ = pd.sets(where)
+	}
+	p.empty = len(p.push) == 0
+	p.ranging = p.push.coarsened(maxTimestampLookups)
+	p.checkRecords = !p.empty && (p.push.restricts(dimTimestamp) || (set.Follow && !p.push.isAll()))
+	if pd.approx {
+		p.residual = where
+	} else {
+		var rest []sqlparse.Expr
+		for _, c := range sqlparse.Conjuncts(where) {
+			if !metaOnly(c) {
+				rest = append(rest, c)
 			}
-			p.metaTerms = append(p.metaTerms, t)
+		}
+		switch len(rest) {
+		case 0:
+		case 1:
+			p.residual = rest[0]
+		default:
+			p.residual = &sqlparse.Logic{Op: sqlparse.And, Args: rest}
 		}
 	}
 	return p, nil
 }
 
-// isPushdown reports whether t narrows the offsets to read.
-func isPushdown(t sqlparse.Term) bool {
-	return len(t.Column.Path) == 1 && metacol.IsPushdown(t.Column.Path[0])
-}
-
-// rowTermsOf returns the WHERE terms that are not pushed down.
-func (p *readPlan) rowTermsOf() []sqlparse.Term {
-	var out []sqlparse.Term
-	for _, t := range p.q.Where {
-		if !isPushdown(t) {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// partitionFilter returns the snapshot's partition filter for the
-// pushed-down _partition terms, nil when there are none.
+// partitionFilter returns the snapshot's partition filter, nil when the
+// condition does not narrow partitions.
 func (p *readPlan) partitionFilter() func(int32) bool {
-	if len(p.metaTerms) == 0 {
+	if p.empty {
+		return func(int32) bool { return false }
+	}
+	if !p.push.restricts(dimPartition) {
 		return nil
 	}
-	terms := p.metaTerms
-	return func(part int32) bool { return metaMatches(terms, "_partition", int64(part)) }
-}
-
-// timestampBounds returns the _timestamp bounds the pushdown terms set, in
-// milliseconds: lo > minBound asks for the offsets of lo, hi < maxBound
-// for those of hi.
-func (p *readPlan) timestampBounds() (lo, hi int64) { return bounds(p.metaTerms, "_timestamp") }
-
-// planRanges narrows the snapshot's ranges by the pushed-down predicates
-// and, under ORDER BY ... LIMIT, cuts them to windows. tsStart and tsEnd
-// are the offsets of the _timestamp bounds per partition (nil when
-// unbounded). Every narrowed range stays inside the snapshot's: a bound
-// outside the log (a negative offset, an offset past the end) gives an
-// empty range, never an offset the log does not have.
-func (p *readPlan) planRanges(snap kafkaio.Snapshot, tsStart, tsEnd map[int32]int64) {
-	p.snap, p.offsetsKnown = snap, true
-	if len(snap.Ranges) == 0 {
-		return
-	}
-	p.snap.Ranges = slices.Clone(snap.Ranges)
-	lo, hi := bounds(p.metaTerms, "_offset")
-	for i := range p.snap.Ranges {
-		r := &p.snap.Ranges[i]
-		start, end := r.Start, r.End
-		r.Start = max(r.Start, lo)
-		if v, ok := tsStart[r.Partition]; ok {
-			r.Start = max(r.Start, v)
-		}
-		if !p.set.Follow {
-			r.End = min(r.End, hi)
-			if v, ok := tsEnd[r.Partition]; ok {
-				r.End = min(r.End, v)
-			}
-			r.Start = min(r.Start, end)
-			r.End = max(r.End, start)
-		}
-		if r.Start > r.End {
-			r.Start = r.End
-		}
-	}
-	if o := p.q.OrderBy; o != nil && p.q.Limit >= 0 && len(p.rowTermsOf()) == 0 && o.Column.String() != "_partition" {
-		// The latest (or earliest) n rows of the whole topic are among
-		// the latest (earliest) n of each partition; the execution
-		// widens the window when gaps leave fewer rows than that.
-		p.full = slices.Clone(p.snap.Ranges)
-		p.snap = windowed(p.snap, p.q.Limit, o.Desc)
-	}
-}
-
-// windowed cuts each range to its first or last n offsets.
-func windowed(s kafkaio.Snapshot, n int64, tail bool) kafkaio.Snapshot {
-	out := s
-	out.Ranges = slices.Clone(s.Ranges)
-	for i := range out.Ranges {
-		r := &out.Ranges[i]
-		if tail {
-			r.Start = max(r.Start, r.End-n)
-		} else if r.End-r.Start > n {
-			r.End = r.Start + n
-		}
-	}
-	return out
+	parts := p.push.dimUnion(dimPartition)
+	return func(part int32) bool { return parts.has(int64(part)) }
 }
 
 // recordBudget is how many records the reader may deliver: LIMIT, when
-// every record read becomes a row (0 = no limit).
+// every record read becomes a row (0 = no limit): no row filter, and the
+// ranges read hold exactly the records the pushdown admits.
 func (p *readPlan) recordBudget() int64 {
-	if p.q.Limit >= 0 && p.q.OrderBy == nil && len(p.q.Where) == 0 && p.set.OnError != options.OnErrorSkip && !p.value.stopOnNew {
+	if p.q.Limit >= 0 && p.q.OrderBy == nil && p.residual == nil && !p.checkRecords && p.set.OnError != options.OnErrorSkip && !p.value.stopOnNew {
 		return p.q.Limit
 	}
 	return 0

@@ -65,9 +65,20 @@ func resolvePath(built *arrow.Schema, ref sqlparse.ColumnRef, sql string) (outCo
 }
 
 func unknownColumn(ref sqlparse.ColumnRef, sql string, fields []arrow.Field) error {
+	return unknownColumnOf(nil, ref, sql, fields)
+}
+
+// unknownColumnOf is unknownColumn for q (nil for none), saying so when
+// the column's first name is the topic's, which q's alias hides.
+func unknownColumnOf(q *sqlparse.Query, ref sqlparse.ColumnRef, sql string, fields []arrow.Field) error {
+	alias := ""
+	if q != nil && q.Alias != "" && len(ref.Path) > 1 && ref.Path[0] == q.Topic {
+		a := sqlparse.QuoteIdent(q.Alias)
+		alias = fmt.Sprintf(" (the topic is aliased as %s: qualify its columns with %s.)", a, a)
+	}
 	return adbcerr.NewState(adbc.StatusInvalidArgument, adbcerr.ColumnNotFound,
-		"unknown column %q%s; the columns are %s, and the metadata columns %s",
-		ref.String(), sqlparse.At(sql, ref.Pos), columnNames(fields, nil), strings.Join(metacol.ListableNames, ", "))
+		"unknown column %q%s; the columns are %s, and the metadata columns %s%s",
+		ref.String(), sqlparse.At(sql, ref.Pos), columnNames(fields, nil), strings.Join(metacol.ListableNames, ", "), alias)
 }
 
 // planColumns settles the value fields to decode, the metadata columns to
@@ -127,13 +138,43 @@ func (p *readPlan) planColumns() error {
 		return err
 	}
 	if p.q.Star {
+		// * beside named columns: a column both yield appears once,
+		// where it first appears (SELECT *, _partition is SELECT *;
+		// SELECT _offset, * puts _offset first).
+		var star []outCol
 		for i, f := range valueFields {
-			p.out = append(p.out, outCol{name: f.Name, index: i, field: f})
+			star = append(star, outCol{name: f.Name, index: i, field: f})
 		}
 		names := append(slices.Clone(p.set.MetadataColumns), metacol.ValueName, metacol.ErrorName)
 		for _, name := range names {
 			if idx := p.built.FieldIndices(name); len(idx) > 0 {
-				p.out = append(p.out, outCol{name: name, index: idx[0], field: p.built.Field(idx[0])})
+				star = append(star, outCol{name: name, index: idx[0], field: p.built.Field(idx[0])})
+			}
+		}
+		named, starred := map[string]bool{}, map[string]bool{}
+		for i, ref := range p.q.Columns {
+			if i == p.q.StarAt {
+				for _, oc := range star {
+					if !named[oc.name] {
+						p.out = append(p.out, oc)
+						starred[oc.name] = true
+					}
+				}
+			}
+			oc, err := resolvePath(p.built, ref, p.sql)
+			if err != nil {
+				return err
+			}
+			if !starred[oc.name] {
+				p.out = append(p.out, oc)
+				named[oc.name] = true
+			}
+		}
+		if p.q.StarAt >= len(p.q.Columns) {
+			for _, oc := range star {
+				if !named[oc.name] {
+					p.out = append(p.out, oc)
+				}
 			}
 		}
 	} else {
@@ -164,12 +205,12 @@ func (p *readPlan) planColumns() error {
 		}
 		seen[p.out[i].name] = true
 	}
-	for _, t := range p.rowTermsOf() {
-		bt, err := bindTerm(p.built, t, p.sql)
+	if p.residual != nil {
+		f, err := bindExpr(p.built, p.residual, p.sql)
 		if err != nil {
 			return err
 		}
-		p.rowTerms = append(p.rowTerms, bt)
+		p.rowFilter = f
 	}
 	if o := p.q.OrderBy; o != nil {
 		if _, err := resolvePath(p.built, o.Column, p.sql); err != nil {
@@ -199,15 +240,17 @@ func unionMode(m options.UnionMode) avroarrow.UnionMode {
 // the projected ones.
 func (p *readPlan) checkNames(all []arrow.Field) error {
 	refs := slices.Clone(p.q.Columns)
-	for _, t := range p.q.Where {
-		refs = append(refs, t.Column)
+	for _, t := range sqlparse.Terms(p.q.Where) {
+		if t.Left == nil {
+			refs = append(refs, t.Column)
+		}
 	}
 	if p.q.OrderBy != nil {
 		refs = append(refs, p.q.OrderBy.Column)
 	}
 	for _, ref := range refs {
 		if len(p.built.FieldIndices(ref.Path[0])) == 0 {
-			return unknownColumn(ref, p.sql, all)
+			return unknownColumnOf(p.q, ref, p.sql, all)
 		}
 	}
 	return nil
@@ -223,6 +266,7 @@ const (
 	MetaRecordName   = "kafarr.value.record_name"
 	MetaStartOffsets = "kafarr.read.start_offsets"
 	MetaEndOffsets   = "kafarr.read.end_offsets"
+	MetaRanges       = "kafarr.read.ranges"
 )
 
 // resultMetadata is the result schema's metadata. A plan made without
@@ -231,8 +275,8 @@ func (p *readPlan) resultMetadata() arrow.Metadata {
 	keys := []string{MetaTopic}
 	vals := []string{p.q.Topic}
 	if p.offsetsKnown {
-		keys = append(keys, MetaStartOffsets, MetaEndOffsets)
-		vals = append(vals, p.snap.StartOffsetsJSON(), p.snap.EndOffsetsJSON())
+		keys = append(keys, MetaStartOffsets, MetaEndOffsets, MetaRanges)
+		vals = append(vals, p.snap.StartOffsetsJSON(), p.snap.EndOffsetsJSON(), p.snap.RangesJSON())
 	}
 	if v := p.value; v.reader != nil {
 		keys = append(keys, MetaValueSubject, MetaValueID, MetaValueSchema, MetaRecordName)

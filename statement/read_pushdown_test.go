@@ -52,7 +52,7 @@ func TestReadPushdown(t *testing.T) {
 			{"_partition = 1 AND _offset = 4", rng(1, 4, 5), `{"1":4}`, `{"1":5}`},
 			{"_partition = 1 AND _offset BETWEEN 3 AND 5", rng(1, 3, 6), `{"1":3}`, `{"1":6}`},
 			{"_partition = 1 AND _offset IN (2, 6)", []pi{{1, 2}, {1, 6}}, `{"1":2}`, `{"1":7}`},
-			{"_partition = 1 AND _offset <> 0 AND _offset < 3", rng(1, 1, 3), `{"1":0}`, `{"1":3}`},
+			{"_partition = 1 AND _offset <> 0 AND _offset < 3", rng(1, 1, 3), `{"1":1}`, `{"1":3}`},
 			{"_partition = 0 AND _offset >= 50", nil, `{"0":10}`, `{"0":10}`},
 			{"_offset BETWEEN 8 AND 100", cat(rng(0, 8, 10), rng(1, 8, 10), rng(2, 8, 10)), `{"0":8,"1":8,"2":8}`, `{"0":10,"1":10,"2":10}`},
 			// Timestamps: tick 3 of partition 0 is at baseMs+3000, of

@@ -16,37 +16,91 @@ import (
 	"github.com/kafarr/kafarr/internal/sqlparse"
 )
 
-// boundTerm is a WHERE term bound to a built column: cmp compares the value
-// at a row with the term's literal (-1, 0, 1), after the row is known not
-// to be null; in checks IN lists.
-type boundTerm struct {
-	term  sqlparse.Term
-	col   outCol
-	cmps  []func(a arrow.Array, i int) int // one per literal
-	nulls bool                             // IS [NOT] NULL: no comparison
+// rowExpr is a WHERE condition bound to the built columns: eval returns
+// its truth on every row of a built batch.
+type rowExpr interface {
+	eval(rec arrow.RecordBatch) []tri
 }
 
-// bindTerm binds t to a built column, checking that its literals suit the
-// column's type.
-func bindTerm(built *arrow.Schema, t sqlparse.Term, sql string) (boundTerm, error) {
+// rowTerm is a comparison bound to a built column: cmps compare the
+// value at a row with each literal (-1, 0, 1; 2 for a NaN, which compares
+// as greater than every number), nil for a NULL literal; like matches a
+// LIKE pattern, nil for a NULL one.
+type rowTerm struct {
+	term *sqlparse.Term
+	col  outCol
+	cmps []func(a arrow.Array, i int) int
+	like *likeMatcher
+}
+
+// rowLogic is AND (the minimum) or OR (the maximum) of its arguments.
+type rowLogic struct {
+	or   bool
+	args []rowExpr
+}
+
+type rowNot struct{ x rowExpr }
+
+type rowConst struct{ v tri }
+
+// bindExpr binds a folded condition to the built columns, checking that
+// its literals suit the columns' types.
+func bindExpr(built *arrow.Schema, e sqlparse.Expr, sql string) (rowExpr, error) {
+	switch e := e.(type) {
+	case *sqlparse.Const:
+		return rowConst{constTruth(e)}, nil
+	case *sqlparse.Not:
+		x, err := bindExpr(built, e.X, sql)
+		if err != nil {
+			return nil, err
+		}
+		return rowNot{x}, nil
+	case *sqlparse.Logic:
+		l := &rowLogic{or: e.Op == sqlparse.Or}
+		for _, a := range e.Args {
+			x, err := bindExpr(built, a, sql)
+			if err != nil {
+				return nil, err
+			}
+			l.args = append(l.args, x)
+		}
+		return l, nil
+	case *sqlparse.Term:
+		return bindTerm(built, e, sql)
+	}
+	return nil, adbc.Error{Code: adbc.StatusInternal, Msg: fmt.Sprintf("kafarr: cannot bind condition %T", e)}
+}
+
+// bindTerm binds a comparison to a built column.
+func bindTerm(built *arrow.Schema, t *sqlparse.Term, sql string) (*rowTerm, error) {
 	col, err := resolvePath(built, t.Column, sql)
 	if err != nil {
-		return boundTerm{}, err
+		return nil, err
 	}
-	bt := boundTerm{term: t, col: col}
-	if t.Op == sqlparse.OpIsNull || t.Op == sqlparse.OpIsNotNull {
-		bt.nulls = true
+	bt := &rowTerm{term: t, col: col}
+	switch t.Op {
+	case sqlparse.OpIsNull, sqlparse.OpIsNotNull:
 		return bt, nil
+	case sqlparse.OpLike, sqlparse.OpILike:
+		if !isStringType(col.field.Type) {
+			return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+				"kafarr: %s needs a string column; column %s%s is %s", t.Op, t.Column, sqlparse.At(sql, t.Column.Pos), col.field.Type)}
+		}
+		if t.Values[0].Kind == sqlparse.LitNull {
+			return bt, nil
+		}
+		bt.like, err = newLikeMatcher(t, sql)
+		return bt, err
 	}
 	for _, lit := range t.Values {
 		if lit.Kind == sqlparse.LitNull {
-			// SQL: a comparison with NULL is never true.
+			// SQL: a comparison with NULL is unknown.
 			bt.cmps = append(bt.cmps, nil)
 			continue
 		}
 		cmp, err := comparator(col.field.Type, lit)
 		if err != nil {
-			return boundTerm{}, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			return nil, adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 				"kafarr: cannot compare column %s (%s) with %s%s: %v", t.Column, col.field.Type, lit, sqlparse.At(sql, lit.Pos), err)}
 		}
 		bt.cmps = append(bt.cmps, cmp)
@@ -54,56 +108,96 @@ func bindTerm(built *arrow.Schema, t sqlparse.Term, sql string) (boundTerm, erro
 	return bt, nil
 }
 
-// eval returns the term's truth on row i of arr, where arr is the column the
-// term is bound to and null tells whether the row's value is null.
-func (b *boundTerm) eval(arr arrow.Array, i int, null bool) bool {
-	switch b.term.Op {
-	case sqlparse.OpIsNull:
-		return null
-	case sqlparse.OpIsNotNull:
-		return !null
-	}
-	if null {
-		return false
-	}
-	test := func(k int) (int, bool) {
-		if b.cmps[k] == nil {
-			return 0, false
-		}
-		return b.cmps[k](arr, i), true
-	}
-	switch b.term.Op {
-	case sqlparse.OpIn:
-		for k := range b.cmps {
-			if c, ok := test(k); ok && c == 0 {
-				return true
-			}
-		}
-		return false
-	case sqlparse.OpBetween:
-		lo, ok1 := test(0)
-		hi, ok2 := test(1)
-		return ok1 && ok2 && lo >= 0 && hi <= 0
-	}
-	c, ok := test(0)
-	if !ok {
-		return false
-	}
-	switch b.term.Op {
-	case sqlparse.OpEq:
-		return c == 0
-	case sqlparse.OpNe:
-		return c != 0
-	case sqlparse.OpLt:
-		return c < 0
-	case sqlparse.OpLe:
-		return c <= 0
-	case sqlparse.OpGt:
-		return c > 0
-	case sqlparse.OpGe:
-		return c >= 0
+// isStringType reports whether LIKE applies to values of dt: utf8, large
+// utf8, or a dictionary of them (an enum).
+func isStringType(dt arrow.DataType) bool {
+	switch t := dt.(type) {
+	case *arrow.StringType, *arrow.LargeStringType:
+		return true
+	case *arrow.DictionaryType:
+		return isStringType(t.ValueType)
 	}
 	return false
+}
+
+func (c rowConst) eval(rec arrow.RecordBatch) []tri {
+	out := make([]tri, rec.NumRows())
+	for i := range out {
+		out[i] = c.v
+	}
+	return out
+}
+
+func (n rowNot) eval(rec arrow.RecordBatch) []tri {
+	out := n.x.eval(rec)
+	for i, v := range out {
+		out[i] = v.not()
+	}
+	return out
+}
+
+func (l *rowLogic) eval(rec arrow.RecordBatch) []tri {
+	out := l.args[0].eval(rec)
+	for _, a := range l.args[1:] {
+		more := a.eval(rec)
+		for i, v := range more {
+			if l.or {
+				out[i] = max(out[i], v)
+			} else {
+				out[i] = min(out[i], v)
+			}
+		}
+	}
+	return out
+}
+
+// eval evaluates the comparison on every row. A field inside a record is
+// null where any record on its path is.
+func (b *rowTerm) eval(rec arrow.RecordBatch) []tri {
+	n := int(rec.NumRows())
+	arr := rec.Column(b.col.index)
+	var parents []arrow.Array
+	for _, ci := range b.col.path {
+		parents = append(parents, arr)
+		arr = arr.(*array.Struct).Field(ci)
+	}
+	out := make([]tri, n)
+	var str func(i int) string
+	if b.like != nil {
+		str = stringsOf(arr)
+	}
+	for i := range n {
+		null := arr.IsNull(i)
+		for _, p := range parents {
+			null = null || p.IsNull(i)
+		}
+		switch op := b.term.Op; {
+		case op == sqlparse.OpLike || op == sqlparse.OpILike:
+			if null || b.like == nil {
+				out[i] = triUnknown
+			} else {
+				out[i] = triOf(b.like.match(str(i)))
+			}
+		default:
+			out[i] = termTruth(op, len(b.cmps), null, func(k int) (int, bool) {
+				if b.cmps[k] == nil {
+					return 0, false
+				}
+				return b.cmps[k](arr, i), true
+			})
+		}
+	}
+	return out
+}
+
+// stringsOf returns the string at each row of a string or dictionary
+// array.
+func stringsOf(a arrow.Array) func(int) string {
+	if d, ok := a.(*array.Dictionary); ok {
+		dict := d.Dictionary()
+		return func(i int) string { return stringAt(dict, d.GetValueIndex(i)) }
+	}
+	return func(i int) string { return stringAt(a, i) }
 }
 
 func cmpOrdered[T int64 | uint64 | float64 | string](a, b T) int {
@@ -206,7 +300,7 @@ func comparator(dt arrow.DataType, lit sqlparse.Literal) (func(arrow.Array, int)
 			}, nil
 		}
 	default:
-		return nil, fmt.Errorf("kafarr filters on this type are not supported; filter it in DuckDB over the Arrow result")
+		return nil, fmt.Errorf("kafarr filters on this type are not supported; filter it with %s", sqlparse.FullSQL)
 	}
 	return nil, fmt.Errorf("a %s literal does not fit", lit.Kind)
 }
@@ -264,46 +358,21 @@ func bytesAt(a arrow.Array, i int) []byte {
 	return nil
 }
 
-// filterRows evaluates terms on rec and returns the indices of the rows
-// that pass them all, or nil when every row passes.
-func filterRows(rec arrow.RecordBatch, terms []boundTerm) []int32 {
-	if len(terms) == 0 {
+// filterRows evaluates the row filter on rec and returns the indices of
+// the rows it is true for, or nil when it is true for every row (or there
+// is no filter).
+func filterRows(rec arrow.RecordBatch, filter rowExpr) []int32 {
+	if filter == nil {
 		return nil
 	}
-	n := int(rec.NumRows())
-	type target struct {
-		arr     arrow.Array
-		parents []arrow.Array // structs on the path, for their nulls
-	}
-	targets := make([]target, len(terms))
-	for k, t := range terms {
-		arr := rec.Column(t.col.index)
-		var parents []arrow.Array
-		for _, ci := range t.col.path {
-			parents = append(parents, arr)
-			arr = arr.(*array.Struct).Field(ci)
-		}
-		targets[k] = target{arr, parents}
-	}
-	keep := make([]int32, 0, n)
-	for i := 0; i < n; i++ {
-		ok := true
-		for k := range terms {
-			tg := targets[k]
-			null := tg.arr.IsNull(i)
-			for _, p := range tg.parents {
-				null = null || p.IsNull(i)
-			}
-			if !terms[k].eval(tg.arr, i, null) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+	truth := filter.eval(rec)
+	keep := make([]int32, 0, len(truth))
+	for i, v := range truth {
+		if v == triTrue {
 			keep = append(keep, int32(i))
 		}
 	}
-	if len(keep) == n {
+	if len(keep) == len(truth) {
 		return nil
 	}
 	return keep

@@ -102,9 +102,12 @@ func newScan(e *execution, mem memory.Allocator) (*scan, error) {
 		}
 	}
 	for _, r := range e.ranges {
-		s.pos[r.Partition] = r.Start
+		if _, ok := s.pos[r.Partition]; !ok {
+			// A partition read in several ranges starts at its first.
+			s.pos[r.Partition] = r.Start
+		}
 	}
-	s.runs = p.value.cache != nil && len(p.metaTerms) == 0 && s.keyBB == nil
+	s.runs = p.value.cache != nil && !p.checkRecords && s.keyBB == nil
 	for _, c := range s.extra {
 		switch c.kind {
 		case metacol.Partition, metacol.Offset, metacol.Timestamp, metacol.Topic, metacol.Key, metacol.SchemaID, metacol.Error:
@@ -153,7 +156,7 @@ func (s *scan) fill() (arrow.RecordBatch, error) {
 		return s.finishBatch()
 	}
 	batchRows := p.set.BatchRows
-	if s.limit >= 0 && len(p.rowTerms) == 0 && int64(batchRows) > s.limit {
+	if s.limit >= 0 && p.rowFilter == nil && int64(batchRows) > s.limit {
 		batchRows = int(s.limit)
 	}
 	rows := s.reserveRows(batchRows)
@@ -260,7 +263,7 @@ func (s *scan) markLeftAt(partition int32, offset int64) {
 func (s *scan) add(b *kafkaio.RecordBatch, i int) (stop bool, err error) {
 	p := s.p
 	part, offset := b.Partition, b.Offsets[i]
-	if len(p.metaTerms) > 0 && !recordMatches(p.metaTerms, part, offset, b.Timestamps[i]) {
+	if p.checkRecords && !p.push.has(part, offset, b.Timestamps[i]) {
 		s.log = append(s.log, logEntry{partition: part, row: -1, offset: offset})
 		return false, nil
 	}
@@ -466,7 +469,7 @@ func (s *scan) finishBatch() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	keep := filterRows(built, p.rowTerms)
+	keep := filterRows(built, p.rowFilter)
 	rows := int64(n)
 	if keep != nil {
 		rows = int64(len(keep))

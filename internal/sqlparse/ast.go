@@ -16,19 +16,26 @@ type Stmt interface {
 	isStmt()
 }
 
-// Query is SELECT select_list FROM topic [WHERE ...] [ORDER BY ...]
-// [LIMIT n]. The parser checks only syntax: column names, the types of
-// literals against columns and which columns may be ordered by are the
-// planner's to check.
+// Query is SELECT select_list FROM topic [[AS] alias] [WHERE ...]
+// [ORDER BY ...] [LIMIT n]. The parser checks only syntax: column names,
+// the types of literals against columns and which columns may be ordered
+// by are the planner's to check.
 type Query struct {
-	// Star is true for SELECT *; Columns is then empty.
-	Star bool
-	// Columns are the selected columns in select-list order.
+	// Star is true when the select list holds * (or alias.*); StarAt is
+	// then how many of Columns come before it: SELECT *, _key has Star,
+	// StarAt 0 and Columns [_key].
+	Star   bool
+	StarAt int
+	// Columns are the selected columns in select-list order, * aside.
 	Columns []ColumnRef
 	// Topic is the topic name, case preserved.
 	Topic string
-	// Where holds the terms of the WHERE clause, all ANDed; nil without one.
-	Where []Term
+	// Alias is the table alias (FROM ticks t, FROM ticks AS t), "" without
+	// one. Column references qualified by it (or, without one, by the
+	// topic's name) have it in ColumnRef.Qualifier.
+	Alias string
+	// Where is the WHERE condition, nil without one.
+	Where Expr
 	// OrderBy is the ORDER BY column, or nil without one.
 	OrderBy *OrderBy
 	// Limit is the LIMIT row count, or -1 without one (LIMIT ALL also gives -1).
@@ -43,12 +50,21 @@ func (q *Query) Refers(name string) bool {
 			return true
 		}
 	}
-	for _, t := range q.Where {
-		if t.Column.Path[0] == name {
+	for _, t := range Terms(q.Where) {
+		if t.Left == nil && t.Column.Path[0] == name {
 			return true
 		}
 	}
 	return false
+}
+
+// Qualifier is the name that qualifies column references: the alias, or
+// the topic's name when there is none.
+func (q *Query) Qualifier() string {
+	if q.Alias != "" {
+		return q.Alias
+	}
+	return q.Topic
 }
 
 // ConstantQuery is SELECT literal [AS name][, ...] without FROM, such as
@@ -74,7 +90,16 @@ type DropTable struct {
 
 // ColumnRef names a column or, with more than one element, a field inside
 // nested struct columns: order.id is Path ["order", "id"].
+//
+// A dotted reference whose first name equals the query's table alias (or,
+// without an alias, the topic's name) is qualified: t.bid in FROM ticks t
+// is Qualifier "t", Path ["bid"]. Any other dotted reference is a path
+// into a struct column, so with a struct column named like the alias,
+// t.x means the top-level column x and t.t.x the struct's field.
 type ColumnRef struct {
+	// Qualifier is the alias or topic name the reference was qualified
+	// with, "" when unqualified. It does not change what is referred to.
+	Qualifier string
 	// Path holds the names from the outermost column inward, case preserved.
 	Path []string
 	// Pos is the byte offset of the reference in the SQL text; LineCol
@@ -82,12 +107,18 @@ type ColumnRef struct {
 	Pos int
 }
 
-// String joins the path with dots, unquoted, for messages.
+// String joins the path with dots, unquoted and without the qualifier:
+// the name of the result column it gives, and how messages name it.
 func (c ColumnRef) String() string { return strings.Join(c.Path, ".") }
 
-// SQL renders the reference as SQL, quoting each name where needed.
+// SQL renders the reference as SQL, qualifier included, quoting each name
+// where needed.
 func (c ColumnRef) SQL() string {
 	var b strings.Builder
+	if c.Qualifier != "" {
+		b.WriteString(sqlIdent(c.Qualifier))
+		b.WriteByte('.')
+	}
 	for i, name := range c.Path {
 		if i > 0 {
 			b.WriteByte('.')
@@ -112,6 +143,8 @@ const (
 	OpBetween                 // column BETWEEN low AND high, both inclusive
 	OpIsNull                  // column IS NULL
 	OpIsNotNull               // column IS NOT NULL
+	OpLike                    // column LIKE pattern [ESCAPE char], case-sensitive
+	OpILike                   // column ILIKE pattern [ESCAPE char], case-insensitive
 )
 
 // String returns the operator as SQL.
@@ -137,26 +170,157 @@ func (o Op) String() string {
 		return "IS NULL"
 	case OpIsNotNull:
 		return "IS NOT NULL"
+	case OpLike:
+		return "LIKE"
+	case OpILike:
+		return "ILIKE"
 	}
 	return "Op(?)"
 }
 
-// Term is one condition of a WHERE clause.
+// Expr is a WHERE condition: a *Term, a *Logic (conditions joined by AND
+// or OR), a *Not or a *Const. The parser flattens nested ANDs (and ORs)
+// into one Logic, since grouping them changes nothing.
+type Expr interface {
+	// String renders the condition as SQL, parenthesised only where
+	// precedence needs it.
+	String() string
+	isExpr()
+}
+
+// Term is one comparison of a WHERE clause.
 type Term struct {
 	Column ColumnRef
-	Op     Op
+	// Left, when set, is a literal on the left instead of a column, as in
+	// 1 = 1: the planner folds such a term into TRUE, FALSE or NULL.
+	Left *Literal
+	Op   Op
 	// Values holds one literal for comparisons, one or more for OpIn, low
-	// and high for OpBetween and none for OpIsNull and OpIsNotNull.
+	// and high for OpBetween, none for OpIsNull and OpIsNotNull, and the
+	// pattern then, with ESCAPE, the escape string for OpLike and OpILike.
 	Values []Literal
 }
 
-// String renders the term as SQL.
-func (t Term) String() string {
+// LogicOp is the connective of a Logic.
+type LogicOp uint8
+
+// The connectives.
+const (
+	And LogicOp = iota + 1
+	Or
+)
+
+// Logic is two or more conditions joined by AND or OR. No argument of an
+// AND is an AND, nor of an OR an OR.
+type Logic struct {
+	Op   LogicOp
+	Args []Expr
+}
+
+// Not is NOT X; col NOT IN (...), NOT BETWEEN, NOT LIKE and NOT ILIKE
+// parse to it too.
+type Not struct {
+	X Expr
+}
+
+// Const is a literal used as a condition: TRUE, FALSE or NULL.
+type Const struct {
+	Value Literal
+}
+
+func (*Term) isExpr()  {}
+func (*Logic) isExpr() {}
+func (*Not) isExpr()   {}
+func (*Const) isExpr() {}
+
+// String renders the connective as SQL.
+func (o LogicOp) String() string {
+	if o == Or {
+		return "OR"
+	}
+	return "AND"
+}
+
+// String renders the conditions joined by the connective; an OR inside an
+// AND is parenthesised.
+func (l *Logic) String() string {
 	var b strings.Builder
-	b.WriteString(t.Column.SQL())
+	for i, a := range l.Args {
+		if i > 0 {
+			b.WriteString(" " + l.Op.String() + " ")
+		}
+		if x, ok := a.(*Logic); ok && x.Op == Or && l.Op == And {
+			b.WriteString("(" + a.String() + ")")
+			continue
+		}
+		b.WriteString(a.String())
+	}
+	return b.String()
+}
+
+// String renders NOT X, parenthesising X when it is an AND or an OR.
+func (n *Not) String() string {
+	if _, ok := n.X.(*Logic); ok {
+		return "NOT (" + n.X.String() + ")"
+	}
+	return "NOT " + n.X.String()
+}
+
+// String renders the literal.
+func (c *Const) String() string { return c.Value.String() }
+
+// Terms returns every Term of e, left to right; nil for a nil e.
+func Terms(e Expr) []*Term {
+	var out []*Term
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *Term:
+			out = append(out, e)
+		case *Logic:
+			for _, a := range e.Args {
+				walk(a)
+			}
+		case *Not:
+			walk(e.X)
+		}
+	}
+	walk(e)
+	return out
+}
+
+// Conjuncts returns the conditions e ANDs: its arguments when it is an
+// AND, else e alone; nil for a nil e.
+func Conjuncts(e Expr) []Expr {
+	switch x := e.(type) {
+	case nil:
+		return nil
+	case *Logic:
+		if x.Op == And {
+			return x.Args
+		}
+	}
+	return []Expr{e}
+}
+
+// String renders the term as SQL.
+func (t *Term) String() string {
+	var b strings.Builder
+	if t.Left != nil {
+		b.WriteString(t.Left.String())
+	} else {
+		b.WriteString(t.Column.SQL())
+	}
 	b.WriteByte(' ')
 	b.WriteString(t.Op.String())
 	switch t.Op {
+	case OpLike, OpILike:
+		if len(t.Values) > 0 {
+			b.WriteString(" " + t.Values[0].String())
+		}
+		if len(t.Values) > 1 {
+			b.WriteString(" ESCAPE " + t.Values[1].String())
+		}
 	case OpIsNull, OpIsNotNull:
 	case OpIn:
 		b.WriteString(" (")
@@ -269,24 +433,32 @@ func (*DropTable) isStmt()     {}
 func (q *Query) String() string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	if q.Star {
-		b.WriteByte('*')
-	}
-	for i, c := range q.Columns {
-		if i > 0 {
+	n := 0
+	item := func(s string) {
+		if n > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(c.SQL())
+		b.WriteString(s)
+		n++
+	}
+	for i, c := range q.Columns {
+		if q.Star && i == q.StarAt {
+			item("*")
+		}
+		item(c.SQL())
+	}
+	if q.Star && q.StarAt >= len(q.Columns) {
+		item("*")
 	}
 	b.WriteString(" FROM ")
 	b.WriteString(sqlTopic(q.Topic))
-	for i, t := range q.Where {
-		if i == 0 {
-			b.WriteString(" WHERE ")
-		} else {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(t.String())
+	if q.Alias != "" {
+		b.WriteString(" AS ")
+		b.WriteString(sqlIdent(q.Alias))
+	}
+	if q.Where != nil {
+		b.WriteString(" WHERE ")
+		b.WriteString(q.Where.String())
 	}
 	if q.OrderBy != nil {
 		b.WriteString(" ORDER BY ")

@@ -1,6 +1,7 @@
 package sqlparse
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -68,7 +69,7 @@ func TestRenderLiterals(t *testing.T) {
 
 func TestTermString(t *testing.T) {
 	tests := []struct {
-		term Term
+		term Expr
 		want string
 	}{
 		{term(col("a"), OpEq, intLit(1)), "a = 1"},
@@ -81,10 +82,33 @@ func TestTermString(t *testing.T) {
 		{term(col("a"), OpBetween, intLit(1), intLit(2)), "a BETWEEN 1 AND 2"},
 		{term(col("a"), OpIsNull), "a IS NULL"},
 		{term(col("a"), OpIsNotNull), "a IS NOT NULL"},
+		{term(col("a"), OpLike, strLit("x%")), "a LIKE 'x%'"},
+		{term(col("a"), OpILike, strLit("x!%"), strLit("!")), "a ILIKE 'x!%' ESCAPE '!'"},
+		{term(qcol("t", "o", "id"), OpEq, intLit(1)), "t.o.id = 1"},
+		{lterm(intLit(1), OpEq, intLit(1)), "1 = 1"},
+		{&Const{Value: boolLit(true)}, "TRUE"},
+		{not(term(col("a"), OpIn, intLit(1))), "NOT a IN (1)"},
+		{not(not(&Const{Value: nullLit})), "NOT NOT NULL"},
+		{not(and(term(col("a"), OpEq, intLit(1)), term(col("b"), OpEq, intLit(2)))), "NOT (a = 1 AND b = 2)"},
+		// An OR inside an AND keeps its parentheses; an AND inside an OR
+		// needs none.
+		{and(or(term(col("a"), OpEq, intLit(1)), term(col("b"), OpEq, intLit(2))), term(col("c"), OpEq, intLit(3))),
+			"(a = 1 OR b = 2) AND c = 3"},
+		{or(and(term(col("a"), OpEq, intLit(1)), term(col("b"), OpEq, intLit(2))), not(term(col("c"), OpIsNull))),
+			"a = 1 AND b = 2 OR NOT c IS NULL"},
 	}
 	for _, tt := range tests {
 		if got := tt.term.String(); got != tt.want {
-			t.Errorf("Term.String() = %q, want %q", got, tt.want)
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+		// The rendering parses back to the same condition.
+		stmt, err := Parse("SELECT * FROM t WHERE " + tt.want)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.want, err)
+			continue
+		}
+		if got := stripExpr(stmt.(*Query).Where); !reflect.DeepEqual(got, tt.term) {
+			t.Errorf("Parse(%q) = %s, want %s", tt.want, got, tt.term)
 		}
 	}
 }

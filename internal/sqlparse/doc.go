@@ -3,18 +3,20 @@
 //
 // The subset is a single statement:
 //
-//	SELECT * | column [, column ...] FROM topic
-//	    [WHERE term [AND term ...]] [ORDER BY column [ASC|DESC]] [LIMIT n]
+//	SELECT * | column [, column ...] FROM topic [[AS] alias]
+//	    [WHERE condition] [ORDER BY column [ASC|DESC]] [LIMIT n]
 //	SELECT literal [AS name] [, ...]
 //	DROP TABLE [IF EXISTS] topic
 //
 // Parse returns a Stmt, which is a *Query, a *ConstantQuery or a *DropTable.
-// A Query names its topic, its columns (ColumnRef, possibly nested paths),
-// its WHERE terms (Term: a column, an Op and Literal operands), its OrderBy
-// and its limit; nothing is resolved against Kafka or a schema here, that
-// is the planner's job in package statement. Every node renders back to
-// canonical SQL with String, which Parse reads back to an equal tree, and
-// QuoteIdent quotes any name so that it survives that round trip.
+// A Query names its topic and alias, its columns (ColumnRef, possibly nested
+// paths, possibly qualified by the alias), at most one * among them, its
+// WHERE condition (an Expr: Terms comparing a column or a literal with
+// literals, joined by Logic AND/OR and negated by Not), its OrderBy and its
+// limit; nothing is resolved against Kafka or a schema here, that is the
+// planner's job in package statement. Every node renders back to canonical
+// SQL with String, which Parse reads back to an equal tree, and QuoteIdent
+// quotes any name so that it survives that round trip.
 //
 // Every error Parse returns is an adbc.Error carrying a SQLSTATE: malformed
 // SQL is StatusInvalidArgument (42601, syntax error) and names the line and

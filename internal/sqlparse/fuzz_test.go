@@ -30,6 +30,14 @@ func FuzzParse(f *testing.F) {
 		"SELECT count(*) FROM t GROUP BY a",
 		"SELECT * FROM t WHERE a = 1 OR b = 2",
 		"SELECT * FROM t WHERE a = '",
+		"SELECT t.bid, t.t.x FROM ticks t WHERE t.bid > 1 OR NOT (t._partition IN (0, 2) AND ticks.x IS NULL)",
+		`SELECT "orders.v1".id, *, _key FROM "orders.v1" WHERE _offset < 10 OR _offset >= 90 ORDER BY _offset DESC LIMIT 5`,
+		"SELECT k.*, _headers FROM ticks AS k WHERE inst NOT LIKE 'E\\_%' ESCAPE '\\' AND inst ILIKE 'g%'",
+		"SELECT * FROM t WHERE 1=1 AND TRUE OR NULL OR NOT FALSE OR 'a' NOT IN ('b', NULL) OR 2 NOT BETWEEN 1 AND 3",
+		"SELECT * FROM t x WHERE NOT NOT (x.a = 1 OR (b = 2 OR c = 3)) AND (d = 4 OR e BETWEEN 1 AND 2)",
+		"SELECT * FROM t WHERE a LIKE 'x!' ESCAPE '!'",
+		"SELECT x.* FROM t",
+		`SELECT "T".a FROM t "T" WHERE "T".a LIKE NULL`,
 	} {
 		f.Add(seed)
 	}

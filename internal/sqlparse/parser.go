@@ -10,21 +10,28 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 )
 
-// maxNesting bounds how deeply parentheses may nest in a WHERE clause, so
-// that hostile input cannot make the recursive parser grow its stack
-// without limit.
+// maxNesting bounds how deeply parentheses and NOTs may nest in a WHERE
+// clause, so that hostile input cannot make the recursive parser grow its
+// stack without limit.
 const maxNesting = 64
 
 // supportedGrammar is the one-line summary of kafarr's SQL that every
 // NotImplemented error quotes.
-const supportedGrammar = "kafarr runs SELECT * | col, ... FROM topic " +
-	"[WHERE col op literal [AND ...]] [ORDER BY _offset|_timestamp [DESC]] [LIMIT n], " +
-	"op being = <> < <= > >= IN (...) BETWEEN a AND b IS [NOT] NULL"
+const supportedGrammar = "kafarr runs SELECT * | col, ... FROM topic [[AS] t] [WHERE condition] " +
+	"[ORDER BY _offset|_timestamp|_partition [DESC]] [LIMIT n], a condition comparing columns with literals " +
+	"(= <> < <= > >= [NOT] IN, [NOT] BETWEEN, IS [NOT] NULL, [NOT] LIKE) joined by AND, OR, NOT and parentheses"
+
+// FullSQL is how NotImplemented errors name where SQL outside kafarr's
+// grammar runs: the command line's full-SQL mode, or DuckDB over the Arrow
+// result.
+const FullSQL = `kafarr sql "..." (the kafarr command line's full SQL, through embedded DuckDB), ` +
+	`or DuckDB over the Arrow result (duckdb.sql("... FROM tbl") on tbl = cursor.fetch_arrow_table())`
 
 // Hints ending NotImplemented errors: where to do what kafarr does not.
 const (
-	hintDuckDB      = `run it in DuckDB over the Arrow result (duckdb.sql("... FROM tbl") on tbl = cursor.fetch_arrow_table())`
-	hintAggregate   = `run aggregations in DuckDB over the Arrow result (duckdb.sql("... FROM tbl") on cursor.fetch_arrow_table())`
+	hintDuckDB      = "run it with " + FullSQL
+	hintAggregate   = "run aggregations with " + FullSQL
+	hintFunction    = "run functions with " + FullSQL
 	hintIngest      = `write rows with bulk ingest (cursor.adbc_ingest(topic, data))`
 	hintAppendOnly  = `Kafka topics are append-only; write new rows with bulk ingest (cursor.adbc_ingest(topic, data, mode="append"))`
 	hintCreate      = `create a topic with bulk ingest (cursor.adbc_ingest(topic, data, mode="create"))`
@@ -107,10 +114,6 @@ var unsupportedWords = map[string]unsupported{
 	"INTERSECT": {"INTERSECT", hintDuckDB},
 	"EXCEPT":    {"EXCEPT", hintDuckDB},
 	"MINUS":     {"MINUS", hintDuckDB},
-	"OR":        {"OR", hintDuckDB},
-	"NOT":       {"NOT", hintDuckDB},
-	"LIKE":      {"LIKE", hintDuckDB},
-	"ILIKE":     {"ILIKE", hintDuckDB},
 	"SIMILAR":   {"SIMILAR TO", hintDuckDB},
 	"GLOB":      {"GLOB", hintDuckDB},
 	"REGEXP":    {"REGEXP", hintDuckDB},
@@ -194,21 +197,27 @@ var aggregates = map[string]bool{
 
 // Parse parses one statement of kafarr's SQL subset (SPEC §3.1):
 //
-//	SELECT * | column [, column ...] FROM topic
-//	    [WHERE term [AND term ...]] [ORDER BY column [ASC|DESC]] [LIMIT n]
+//	SELECT select_list FROM topic [[AS] alias]
+//	    [WHERE condition] [ORDER BY column [ASC|DESC]] [LIMIT n]
 //	SELECT literal [AS name] [, ...]          (no FROM: one constant row)
 //	DROP TABLE [IF EXISTS] topic
 //
-// where a term is column op literal (op one of = != <> < <= > >=), column
-// IN (literal, ...), column BETWEEN literal AND literal or column IS [NOT]
-// NULL, and WHERE terms may be grouped in parentheses. Keywords are
-// case-insensitive; names never change case. A trailing ';' is allowed.
+// The select list holds columns and at most one * (or alias.*), in any
+// order. A condition is comparisons joined by OR and AND (AND binds
+// tighter), negated by NOT and grouped in parentheses; a comparison is
+// left op literal (op one of = != <> < <= > >=), left [NOT] IN (literal,
+// ...), left [NOT] BETWEEN literal AND literal, left IS [NOT] NULL or left
+// [NOT] LIKE|ILIKE 'pattern' [ESCAPE 'c'], where left is a column or a
+// literal; TRUE, FALSE and NULL stand alone too. A column reference whose
+// first name is the alias (or, without one, the topic's name) is
+// qualified by it (see ColumnRef). Keywords are case-insensitive; names
+// never change case. A trailing ';' is allowed.
 //
 // Every error is an adbc.Error. Malformed SQL, empty input and out-of-range
 // literals are StatusInvalidArgument and give the line and column of the
 // offending token; valid SQL outside the grammar (joins, GROUP BY,
-// functions, subqueries, OR, ...) is StatusNotImplemented and says what
-// kafarr runs instead.
+// functions, subqueries, ...) is StatusNotImplemented and says what kafarr
+// runs instead and where to run it (FullSQL).
 func Parse(sql string) (Stmt, error) {
 	p := &parser{src: sql, lex: lexer{src: sql}}
 	p.advance()
@@ -258,18 +267,16 @@ func (p *parser) selectStmt() (Stmt, error) {
 	q := &Query{Limit: -1}
 	var consts []Constant
 	var firstConst token
+	var qualStar *qualifiedStar
 	for {
 		t := p.tok
 		switch {
 		case t.is("*"):
-			if len(q.Columns)+len(consts) > 0 {
-				return nil, p.unsupported(t, "* mixed with other select items", "select * alone, or name every column")
+			if q.Star {
+				return nil, p.unsupported(t, "more than one * in the select list", "select * once; it is followed or preceded by the columns it lacks")
 			}
-			q.Star = true
+			q.Star, q.StarAt = true, len(q.Columns)
 			p.advance()
-			if p.tok.is(",") {
-				return nil, p.unsupported(t, "* mixed with other select items", "select * alone, or name every column")
-			}
 		case p.atLiteral():
 			c, err := p.constant()
 			if err != nil {
@@ -280,26 +287,30 @@ func (p *parser) selectStmt() (Stmt, error) {
 			}
 			consts = append(consts, c)
 		default:
-			col, err := p.columnRef("column, literal or *")
+			col, star, err := p.columnRef("column, literal or *", true)
 			if err != nil {
 				return nil, err
+			}
+			if star != nil {
+				if q.Star {
+					return nil, p.unsupported(star.tok, "more than one * in the select list", "select * once; it is followed or preceded by the columns it lacks")
+				}
+				q.Star, q.StarAt, qualStar = true, len(q.Columns), star
+				break
 			}
 			if p.tok.isKeyword("AS") {
 				return nil, p.unsupported(p.tok, "a column alias (AS)", hintRename)
 			}
 			q.Columns = append(q.Columns, col)
 		}
-		if q.Star || !p.tok.is(",") {
+		if !p.tok.is(",") {
 			break
 		}
 		p.advance()
 	}
 
 	if !p.tok.isKeyword("FROM") {
-		switch {
-		case q.Star:
-			return nil, p.unexpected("FROM")
-		case len(q.Columns) > 0:
+		if q.Star || len(q.Columns) > 0 {
 			return nil, p.unexpected("',' or FROM")
 		}
 		return &ConstantQuery{Constants: consts}, p.finish("',', FROM or end of input")
@@ -313,17 +324,23 @@ func (p *parser) selectStmt() (Stmt, error) {
 		return nil, err
 	}
 	q.Topic = topic
+	if q.Alias, err = p.alias(); err != nil {
+		return nil, err
+	}
 	expected := "WHERE, ORDER BY, LIMIT or end of input"
+	if q.Alias == "" {
+		expected = "an alias, " + expected
+	}
 	if p.tok.is(",") {
 		return nil, p.unsupported(p.tok, "JOIN", hintDuckDB)
 	}
 
 	if p.tok.isKeyword("WHERE") {
 		p.advance()
-		if q.Where, err = p.predicate(nil, 0); err != nil {
+		if q.Where, err = p.orExpr(0); err != nil {
 			return nil, err
 		}
-		expected = "AND, ORDER BY, LIMIT or end of input"
+		expected = "AND, OR, ORDER BY, LIMIT or end of input"
 	}
 
 	if p.tok.isKeyword("ORDER") {
@@ -339,7 +356,78 @@ func (p *parser) selectStmt() (Stmt, error) {
 		}
 		expected = "end of input"
 	}
-	return q, p.finish(expected)
+	if err := p.finish(expected); err != nil {
+		return nil, err
+	}
+	if qualStar != nil && qualStar.name != q.Qualifier() {
+		return nil, p.unsupported(qualStar.tok, "a qualified * ("+qualStar.name+".*) that is not the topic's",
+			"write * or "+sqlIdent(q.Qualifier())+".* for every column, or name the fields of a record column")
+	}
+	q.qualify()
+	return q, nil
+}
+
+// qualifiedStar is name.* in a select list, checked against the topic's
+// qualifier once FROM is parsed.
+type qualifiedStar struct {
+	name string
+	tok  token // the name's token, for the error
+}
+
+// qualify moves a qualifier (the alias, or the topic's name without one)
+// out of every dotted column path that starts with it.
+func (q *Query) qualify() {
+	qual := q.Qualifier()
+	fix := func(c *ColumnRef) {
+		if len(c.Path) > 1 && c.Path[0] == qual {
+			c.Qualifier, c.Path = c.Path[0], c.Path[1:]
+		}
+	}
+	for i := range q.Columns {
+		fix(&q.Columns[i])
+	}
+	for _, t := range Terms(q.Where) {
+		if t.Left == nil {
+			fix(&t.Column)
+		}
+	}
+	if q.OrderBy != nil {
+		fix(&q.OrderBy.Column)
+	}
+}
+
+// alias parses an optional table alias after the topic: AS name, or a
+// bare name that is not a keyword starting a clause.
+func (p *parser) alias() (string, error) {
+	t := p.tok
+	if t.isKeyword("AS") {
+		p.advance()
+		switch a := p.tok; {
+		case a.kind == tokQuotedIdent:
+			p.advance()
+			return a.val, nil
+		case a.kind == tokIdent && !isReserved(a.text):
+			p.advance()
+			return a.text, nil
+		case a.kind == tokIdent:
+			return "", p.reservedName(a, "an alias after AS")
+		}
+		return "", p.unexpected("an alias after AS")
+	}
+	switch {
+	case t.kind == tokQuotedIdent:
+	case t.kind == tokIdent && !isReserved(t.text):
+		if _, clause := unsupportedWords[keyword(t)]; clause {
+			return "", nil
+		}
+	default:
+		return "", nil
+	}
+	p.advance()
+	if t.kind == tokQuotedIdent {
+		return t.val, nil
+	}
+	return t.text, nil
 }
 
 // constant parses literal [AS name] in a select list.
@@ -420,15 +508,13 @@ func (p *parser) topicName() (string, error) {
 		return "", p.unsupported(p.tok, "a qualified topic name (schema.topic)",
 			`quote a dotted topic name whole, e.g. "orders.v1"`)
 	}
-	if p.tok.isKeyword("AS") {
-		return "", p.unsupported(p.tok, "a table alias", "refer to columns by their own names")
-	}
 	return name, nil
 }
 
 // columnRef parses name[.name ...]. expected says what the caller wanted,
-// for the error when no column is there.
-func (p *parser) columnRef(expected string) (ColumnRef, error) {
+// for the error when no column is there. With allowStar (the select list)
+// it also takes name.*, returned as star.
+func (p *parser) columnRef(expected string, allowStar bool) (ColumnRef, *qualifiedStar, error) {
 	t := p.tok
 	var path []string
 	switch t.kind {
@@ -438,13 +524,13 @@ func (p *parser) columnRef(expected string) (ColumnRef, error) {
 		// A reserved word can still start a path: order.id is unambiguous.
 		if isReserved(t.text) && !p.peek().is(".") {
 			if u, ok := unsupportedWords[keyword(t)]; ok {
-				return ColumnRef{}, p.unsupported(t, u.construct, u.hint)
+				return ColumnRef{}, nil, p.unsupported(t, u.construct, u.hint)
 			}
-			return ColumnRef{}, p.reservedName(t, expected)
+			return ColumnRef{}, nil, p.reservedName(t, expected)
 		}
 		path = append(path, t.text)
 	default:
-		return ColumnRef{}, p.unexpected(expected)
+		return ColumnRef{}, nil, p.unexpected(expected)
 	}
 	p.advance()
 	for p.tok.is(".") {
@@ -456,108 +542,198 @@ func (p *parser) columnRef(expected string) (ColumnRef, error) {
 			path = append(path, s.val)
 		default:
 			if s.is("*") {
-				return ColumnRef{}, p.unsupported(s, "a qualified * (name.*)", "select * alone, or name every column")
+				if !allowStar || len(path) > 1 {
+					return ColumnRef{}, nil, p.unsupported(s, "a qualified * ("+strings.Join(path, ".")+".*) here",
+						"write * for every column, or name the fields of a record column")
+				}
+				p.advance()
+				return ColumnRef{}, &qualifiedStar{name: path[0], tok: t}, nil
 			}
-			return ColumnRef{}, p.unexpected("a field name after '.'")
+			return ColumnRef{}, nil, p.unexpected("a field name after '.'")
 		}
 		p.advance()
 	}
 	if p.tok.is("(") {
 		name := strings.Join(path, ".")
-		hint := `run functions in DuckDB over the Arrow result (duckdb.sql("... FROM tbl") on tbl = cursor.fetch_arrow_table())`
+		hint := hintFunction
 		if aggregates[upperASCII(name)] {
 			hint = hintAggregate
 		}
-		return ColumnRef{}, p.unsupported(t, "function "+name+"()", hint)
+		return ColumnRef{}, nil, p.unsupported(t, "function "+name+"()", hint)
 	}
-	return ColumnRef{Path: path, Pos: t.pos}, nil
+	return ColumnRef{Path: path, Pos: t.pos}, nil, nil
 }
 
-// predicate parses term [AND term ...], appending to terms. depth counts
-// the enclosing parentheses.
-func (p *parser) predicate(terms []Term, depth int) ([]Term, error) {
+// orExpr parses and_expr [OR and_expr ...]. depth counts the enclosing
+// parentheses and NOTs.
+func (p *parser) orExpr(depth int) (Expr, error) {
+	return p.logic(Or, depth, p.andExpr)
+}
+
+// andExpr parses not_expr [AND not_expr ...].
+func (p *parser) andExpr(depth int) (Expr, error) {
+	return p.logic(And, depth, p.notExpr)
+}
+
+// logic parses operands joined by op, flattening operands that are
+// themselves joined by op (from parentheses), into one Logic; a single
+// operand is returned as it is.
+func (p *parser) logic(op LogicOp, depth int, operand func(int) (Expr, error)) (Expr, error) {
+	var args []Expr
 	for {
-		var err error
-		if terms, err = p.term(terms, depth); err != nil {
+		e, err := operand(depth)
+		if err != nil {
 			return nil, err
 		}
-		if !p.tok.isKeyword("AND") {
-			return terms, nil
+		if l, ok := e.(*Logic); ok && l.Op == op {
+			args = append(args, l.Args...)
+		} else {
+			args = append(args, e)
+		}
+		if !p.tok.isKeyword(op.String()) {
+			break
 		}
 		p.advance()
 	}
+	if len(args) == 1 {
+		return args[0], nil
+	}
+	return &Logic{Op: op, Args: args}, nil
 }
 
-// term parses one condition, or a parenthesised predicate whose terms are
-// flattened into terms (every connective is AND, so grouping changes nothing).
-func (p *parser) term(terms []Term, depth int) ([]Term, error) {
+// notExpr parses NOT not_expr | primary.
+func (p *parser) notExpr(depth int) (Expr, error) {
+	t := p.tok
+	if !t.isKeyword("NOT") {
+		return p.primary(depth)
+	}
+	if err := p.nest(t, depth); err != nil {
+		return nil, err
+	}
+	p.advance()
+	x, err := p.notExpr(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	return &Not{X: x}, nil
+}
+
+// nest fails when one more level of parentheses or NOT, at t, would nest
+// deeper than maxNesting.
+func (p *parser) nest(t token, depth int) error {
+	if depth >= maxNesting {
+		return p.errAt(adbc.StatusInvalidArgument, "54001", "statement too complex", t,
+			fmt.Sprintf("WHERE clause nested more than %d parentheses or NOTs deep", maxNesting))
+	}
+	return nil
+}
+
+// primary parses a parenthesised condition, a comparison (of a column, or
+// of a literal), or a literal standing alone (TRUE, FALSE, NULL).
+func (p *parser) primary(depth int) (Expr, error) {
 	t := p.tok
 	switch {
 	case t.is("("):
 		if p.peek().isKeyword("SELECT") {
 			return nil, p.unsupported(t, "a subquery", hintDuckDB)
 		}
-		if depth >= maxNesting {
-			return nil, p.errAt(adbc.StatusInvalidArgument, "54001", "statement too complex", t,
-				fmt.Sprintf("WHERE clause nested more than %d parentheses deep", maxNesting))
+		if err := p.nest(t, depth); err != nil {
+			return nil, err
 		}
 		p.advance()
-		terms, err := p.predicate(terms, depth+1)
+		e, err := p.orExpr(depth + 1)
 		if err != nil {
 			return nil, err
 		}
 		if !p.tok.is(")") {
-			return nil, p.unexpected("AND or ')'")
+			return nil, p.unexpected("AND, OR or ')'")
 		}
 		p.advance()
-		return terms, nil
-	case t.isKeyword("NOT"):
-		return nil, p.unsupported(t, "NOT", "write the condition without NOT (<> and IS NOT NULL are supported)")
+		return e, nil
 	case p.atLiteral():
-		return nil, p.unsupported(t, "a literal on the left of a condition", hintColumnFirst)
+		lit, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.noOperator(); err != nil {
+			return nil, err
+		}
+		if p.atCondition() {
+			return p.condition(&Term{Left: &lit})
+		}
+		if lit.Kind != LitBool && lit.Kind != LitNull {
+			return nil, p.errAt(adbc.StatusInvalidArgument, "42804", "not a condition", t,
+				fmt.Sprintf("%s literal is not a condition; write a comparison (col = %s), TRUE or FALSE", article(lit.Kind.String()), lit))
+		}
+		return &Const{Value: lit}, nil
 	}
-	col, err := p.columnRef("column")
+	col, _, err := p.columnRef("column", false)
 	if err != nil {
 		return nil, err
 	}
 	if err := p.noOperator(); err != nil {
 		return nil, err
 	}
-	term, err := p.condition(col)
-	if err != nil {
-		return nil, err
-	}
-	return append(terms, term), nil
+	return p.condition(&Term{Column: col})
 }
 
-// condition parses what follows the column of a term.
-func (p *parser) condition(col ColumnRef) (Term, error) {
-	term := Term{Column: col}
+// atCondition reports whether an operator that continues a comparison
+// follows: a comparison symbol, IN, BETWEEN, IS, LIKE, ILIKE or NOT.
+func (p *parser) atCondition() bool {
+	t := p.tok
+	if _, ok := comparisonOps[t.text]; ok && t.kind == tokOp {
+		return true
+	}
+	switch keyword(t) {
+	case "IN", "BETWEEN", "IS", "LIKE", "ILIKE":
+		return true
+	case "NOT":
+		switch keyword(p.peek()) {
+		case "IN", "BETWEEN", "LIKE", "ILIKE":
+			return true
+		}
+	}
+	return false
+}
+
+// condition parses what follows the left side of a comparison into term;
+// col NOT IN/BETWEEN/LIKE/ILIKE gives a Not of the comparison.
+func (p *parser) condition(term *Term) (Expr, error) {
 	t := p.tok
 	if op, ok := comparisonOps[t.text]; ok && t.kind == tokOp {
 		p.advance()
 		v, err := p.value()
 		if err != nil {
-			return Term{}, err
+			return nil, err
 		}
 		term.Op, term.Values = op, []Literal{v}
 		return term, nil
 	}
 	switch keyword(t) {
+	case "NOT":
+		switch keyword(p.peek()) {
+		case "IN", "BETWEEN", "LIKE", "ILIKE":
+			p.advance()
+			x, err := p.condition(term)
+			if err != nil {
+				return nil, err
+			}
+			return &Not{X: x}, nil
+		}
 	case "IN":
 		p.advance()
 		if !p.tok.is("(") {
-			return Term{}, p.unexpected("'(' after IN")
+			return nil, p.unexpected("'(' after IN")
 		}
 		if p.peek().isKeyword("SELECT") {
-			return Term{}, p.unsupported(p.tok, "a subquery", hintDuckDB)
+			return nil, p.unsupported(p.tok, "a subquery", hintDuckDB)
 		}
 		p.advance()
 		term.Op = OpIn
 		for {
 			v, err := p.value()
 			if err != nil {
-				return Term{}, err
+				return nil, err
 			}
 			term.Values = append(term.Values, v)
 			if p.tok.is(")") {
@@ -565,29 +741,36 @@ func (p *parser) condition(col ColumnRef) (Term, error) {
 				return term, nil
 			}
 			if !p.tok.is(",") {
-				return Term{}, p.unexpected("',' or ')'")
+				return nil, p.unexpected("',' or ')'")
 			}
 			p.advance()
 		}
 	case "BETWEEN":
 		p.advance()
 		if p.tok.isKeyword("SYMMETRIC") || p.tok.isKeyword("ASYMMETRIC") {
-			return Term{}, p.unsupported(p.tok, "BETWEEN "+keyword(p.tok), "write BETWEEN low AND high")
+			return nil, p.unsupported(p.tok, "BETWEEN "+keyword(p.tok), "write BETWEEN low AND high")
 		}
 		lo, err := p.value()
 		if err != nil {
-			return Term{}, err
+			return nil, err
 		}
 		if !p.tok.isKeyword("AND") {
-			return Term{}, p.unexpected("AND in BETWEEN")
+			return nil, p.unexpected("AND in BETWEEN")
 		}
 		p.advance()
 		hi, err := p.value()
 		if err != nil {
-			return Term{}, err
+			return nil, err
 		}
 		term.Op, term.Values = OpBetween, []Literal{lo, hi}
 		return term, nil
+	case "LIKE", "ILIKE":
+		term.Op = OpLike
+		if keyword(t) == "ILIKE" {
+			term.Op = OpILike
+		}
+		p.advance()
+		return term, p.likePattern(term)
 	case "IS":
 		p.advance()
 		term.Op = OpIsNull
@@ -601,18 +784,69 @@ func (p *parser) condition(col ColumnRef) (Term, error) {
 			p.advance()
 			return term, nil
 		case "TRUE", "FALSE", "UNKNOWN", "DISTINCT":
-			return Term{}, p.unsupported(t, "IS "+not+kw, "compare with = or <>")
+			return nil, p.unsupported(t, "IS "+not+kw, "compare with = or <>")
 		}
-		return Term{}, p.unexpected("NULL after IS " + not)
-	case "NOT":
-		construct := "NOT"
-		switch kw := keyword(p.peek()); kw {
-		case "IN", "BETWEEN", "LIKE", "ILIKE":
-			construct = "NOT " + kw
-		}
-		return Term{}, p.unsupported(t, construct, hintDuckDB)
+		return nil, p.unexpected("NULL after IS " + not)
 	}
-	return Term{}, p.unexpected("comparison operator, IN, BETWEEN or IS")
+	return nil, p.unexpected("comparison operator, IN, BETWEEN, IS or LIKE")
+}
+
+// likePattern parses the pattern of a LIKE or ILIKE and its optional
+// ESCAPE: the pattern is a string (or NULL), the escape one character (or
+// ” for none), and a pattern may not end with its escape character.
+func (p *parser) likePattern(term *Term) error {
+	t := p.tok
+	pat, err := p.value()
+	if err != nil {
+		return err
+	}
+	if pat.Kind != LitString && pat.Kind != LitNull {
+		return p.errAt(adbc.StatusInvalidArgument, "42804", "invalid LIKE pattern", t,
+			fmt.Sprintf("the pattern is %s; LIKE takes a string pattern such as 'abc%%'", article(pat.Kind.String())))
+	}
+	term.Values = []Literal{pat}
+	if !p.tok.isKeyword("ESCAPE") {
+		return nil
+	}
+	p.advance()
+	et := p.tok
+	esc, err := p.value()
+	if err != nil {
+		return err
+	}
+	if esc.Kind != LitString || utf8.RuneCountInString(esc.Str) > 1 {
+		return p.errAt(adbc.StatusInvalidArgument, "22019", "invalid escape character", et,
+			"ESCAPE takes a string of one character, or '' for none")
+	}
+	if esc.Str != "" && pat.Kind == LitString && trailingEscape(pat.Str, esc.Str) {
+		return p.errAt(adbc.StatusInvalidArgument, "22025", "invalid escape sequence", t,
+			"the LIKE pattern ends with its escape character")
+	}
+	term.Values = append(term.Values, esc)
+	return nil
+}
+
+// article prefixes a word with "a" or "an".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
+}
+
+// trailingEscape reports whether pattern ends with an escape character
+// that escapes nothing.
+func trailingEscape(pattern, esc string) bool {
+	escaped := false
+	for _, r := range pattern {
+		switch {
+		case escaped:
+			escaped = false
+		case string(r) == esc:
+			escaped = true
+		}
+	}
+	return escaped
 }
 
 // value parses the literal on the right of a condition, naming the
@@ -637,7 +871,7 @@ func (p *parser) value() (Literal, error) {
 	switch {
 	case t.kind == tokQuotedIdent || (t.kind == tokIdent && !isReserved(t.text)):
 		// Parse it as a column to tell a function call from a column.
-		if _, err := p.columnRef("literal"); err != nil {
+		if _, _, err := p.columnRef("literal", false); err != nil {
 			return Literal{}, err
 		}
 		return Literal{}, p.unsupported(t, "a column on the right of a condition", hintColumnFirst)
@@ -758,7 +992,7 @@ func (p *parser) orderBy() (*OrderBy, error) {
 	if p.tok.kind == tokNumber {
 		return nil, p.unsupported(p.tok, "ORDER BY a column position", "name the column")
 	}
-	col, err := p.columnRef("column after ORDER BY")
+	col, _, err := p.columnRef("column after ORDER BY", false)
 	if err != nil {
 		return nil, err
 	}

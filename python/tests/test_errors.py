@@ -49,7 +49,7 @@ def test_unknown_database_option_fails_connect(stack: Stack) -> None:
     assert "kafarr.bogus" in str(exc.value)
 
 
-def test_sql_outside_the_grammar_is_not_supported_and_points_to_duckdb(
+def test_sql_outside_the_grammar_is_not_supported_and_points_to_kafarr_sql_and_duckdb(
     conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
     topic = new_topic()
@@ -67,6 +67,7 @@ def test_sql_outside_the_grammar_is_not_supported_and_points_to_duckdb(
                 cur.execute(sql)
         assert exc.value.status_code == Status.NOT_IMPLEMENTED, sql
         assert "DuckDB" in str(exc.value), sql
+        assert 'kafarr sql "..."' in str(exc.value), sql
 
 
 def test_missing_topic_is_programming_error_not_found(
