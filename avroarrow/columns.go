@@ -116,6 +116,7 @@ type Column struct {
 	children []*Column
 
 	dict      *array.Data // kindDict: the dictionary, shared by every batch
+	dictExtra *dictExtra  // kindDict: values added to this batch's dictionary (columns_proto.go)
 	codes     []int8      // kindDenseUnion: type code of each child
 	nullChild int         // kindDenseUnion: the null-typed child, or -1
 }
@@ -200,7 +201,10 @@ func (c *Column) addChildren(fields ...arrow.Field) error {
 func enumDictionary(mem memory.Allocator, field arrow.Field) (*array.Data, error) {
 	i := field.Metadata.FindKey(MetaSymbols)
 	if i < 0 {
-		return nil, fmt.Errorf("column %q: a dictionary column needs its symbols in the %s metadata", field.Name, MetaSymbols)
+		i = field.Metadata.FindKey(MetaDictionary)
+	}
+	if i < 0 {
+		return nil, fmt.Errorf("column %q: a dictionary column needs its symbols in the %s or %s metadata", field.Name, MetaSymbols, MetaDictionary)
 	}
 	var symbols []string
 	if err := json.Unmarshal([]byte(field.Metadata.Values()[i]), &symbols); err != nil {

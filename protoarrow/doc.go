@@ -1,0 +1,2 @@
+// Package protoarrow reads Protobuf into Arrow.
+package protoarrow
