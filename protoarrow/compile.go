@@ -61,24 +61,24 @@ type DecoderOptions struct {
 type op uint8
 
 const (
-	opVarint32 op = iota // int32, uint32: the low 32 bits
-	opSint32             // sint32
-	opVarint64           // int64, uint64
-	opSint64             // sint64
-	opBool               // bool
-	opFixed32            // fixed32, sfixed32, float: 4 bytes
-	opFixed64            // fixed64, sfixed64, double: 8 bytes
-	opString             // string: utf8, checked
-	opBytes              // bytes: binary
-	opEnum               // enum: dictionary index
-	opMessage            // message: struct
-	opGroup              // group (delimited message): struct
-	opRaw                // message cut at the recursion limit: its bytes
-	opTimestamp          // google.protobuf.Timestamp: timestamp[us]
-	opDuration           // google.protobuf.Duration: duration[us]
-	opWrapper            // google.protobuf.*Value: the nullable scalar
-	opDecimal            // confluent.type.Decimal: decimal128/256
-	opJSON               // Struct, Value, ListValue, Any: JSON text
+	opVarint32  op = iota // int32, uint32: the low 32 bits
+	opSint32              // sint32
+	opVarint64            // int64, uint64
+	opSint64              // sint64
+	opBool                // bool
+	opFixed32             // fixed32, sfixed32, float: 4 bytes
+	opFixed64             // fixed64, sfixed64, double: 8 bytes
+	opString              // string: utf8, checked
+	opBytes               // bytes: binary
+	opEnum                // enum: dictionary index
+	opMessage             // message: struct
+	opGroup               // group (delimited message): struct
+	opRaw                 // message cut at the recursion limit: its bytes
+	opTimestamp           // google.protobuf.Timestamp: timestamp[us]
+	opDuration            // google.protobuf.Duration: duration[us]
+	opWrapper             // google.protobuf.*Value: the nullable scalar
+	opDecimal             // confluent.type.Decimal: decimal128/256
+	opJSON                // Struct, Value, ListValue, Any: JSON text
 )
 
 // shape is how a field's values sit in its column.
@@ -216,8 +216,8 @@ type fieldCtx uint8
 
 const (
 	ctxTop     fieldCtx = iota // a top-level column: always nullable
-	ctxNested                 // a field of a nested message
-	ctxElement                // a list item, map key or value: never null
+	ctxNested                  // a field of a nested message
+	ctxElement                 // a list item, map key or value: never null
 )
 
 func metadata(kv ...string) arrow.Metadata {
