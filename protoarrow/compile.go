@@ -474,56 +474,37 @@ func (cp *compiler) value(fd protoreflect.FieldDescriptor, ctx fieldCtx) (*field
 	switch fd.Kind() {
 	case protoreflect.Int32Kind:
 		f.op, f.wire, dt = opVarint32, protowire.VarintType, arrow.PrimitiveTypes.Int32
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.Uint32Kind:
 		f.op, f.wire, dt = opVarint32, protowire.VarintType, arrow.PrimitiveTypes.Uint32
-		f.bits = fd.Default().Uint()
 	case protoreflect.Sint32Kind:
 		f.op, f.wire, dt = opSint32, protowire.VarintType, arrow.PrimitiveTypes.Int32
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.Int64Kind:
 		f.op, f.wire, dt = opVarint64, protowire.VarintType, arrow.PrimitiveTypes.Int64
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.Uint64Kind:
 		f.op, f.wire, dt = opVarint64, protowire.VarintType, arrow.PrimitiveTypes.Uint64
-		f.bits = fd.Default().Uint()
 	case protoreflect.Sint64Kind:
 		f.op, f.wire, dt = opSint64, protowire.VarintType, arrow.PrimitiveTypes.Int64
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.BoolKind:
 		f.op, f.wire, dt = opBool, protowire.VarintType, arrow.FixedWidthTypes.Boolean
-		if fd.Default().Bool() {
-			f.bits = 1
-		}
 	case protoreflect.Sfixed32Kind:
 		f.op, f.wire, dt = opFixed32, protowire.Fixed32Type, arrow.PrimitiveTypes.Int32
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.Fixed32Kind:
 		f.op, f.wire, dt = opFixed32, protowire.Fixed32Type, arrow.PrimitiveTypes.Uint32
-		f.bits = fd.Default().Uint()
 	case protoreflect.FloatKind:
 		f.op, f.wire, dt = opFixed32, protowire.Fixed32Type, arrow.PrimitiveTypes.Float32
-		f.bits = uint64(float32bits(float32(fd.Default().Float())))
 	case protoreflect.Sfixed64Kind:
 		f.op, f.wire, dt = opFixed64, protowire.Fixed64Type, arrow.PrimitiveTypes.Int64
-		f.bits = uint64(fd.Default().Int())
 	case protoreflect.Fixed64Kind:
 		f.op, f.wire, dt = opFixed64, protowire.Fixed64Type, arrow.PrimitiveTypes.Uint64
-		f.bits = fd.Default().Uint()
 	case protoreflect.DoubleKind:
 		f.op, f.wire, dt = opFixed64, protowire.Fixed64Type, arrow.PrimitiveTypes.Float64
-		f.bits = float64bits(fd.Default().Float())
 	case protoreflect.StringKind:
 		f.op, f.wire, dt = opString, protowire.BytesType, arrow.BinaryTypes.String
-		f.str = []byte(fd.Default().String())
 	case protoreflect.BytesKind:
 		f.op, f.wire, dt = opBytes, protowire.BytesType, arrow.BinaryTypes.Binary
-		f.str = slices.Clone(fd.Default().Bytes())
 	case protoreflect.EnumKind:
 		e := newEnumInfo(fd.Enum())
 		f.op, f.wire, f.enum = opEnum, protowire.VarintType, e
-		idx, _ := e.index(int32(fd.Default().Enum()))
-		f.bits = uint64(uint32(idx))
 		dict, _ := json.Marshal(e.names)
 		dt = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 		af.Metadata = metadata(MetaProtoType, "enum", MetaProtoName, string(fd.Enum().FullName()), MetaProtoNumber, num,
@@ -534,7 +515,36 @@ func (cp *compiler) value(fd protoreflect.FieldDescriptor, ctx fieldCtx) (*field
 		return nil, af, fmt.Errorf("field %s: unsupported kind %s", fd.FullName(), fd.Kind())
 	}
 	af.Type = dt
+	if def := fd.Default(); def.IsValid() && fd.Cardinality() != protoreflect.Repeated {
+		setDefault(f, fd.Kind(), def)
+	}
 	return f, af, nil
+}
+
+// setDefault records the default value def of a scalar field.
+func setDefault(f *field, kind protoreflect.Kind, def protoreflect.Value) {
+	switch kind {
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind,
+		protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		f.bits = uint64(def.Int())
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind, protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		f.bits = def.Uint()
+	case protoreflect.BoolKind:
+		if def.Bool() {
+			f.bits = 1
+		}
+	case protoreflect.FloatKind:
+		f.bits = uint64(float32bits(float32(def.Float())))
+	case protoreflect.DoubleKind:
+		f.bits = float64bits(def.Float())
+	case protoreflect.StringKind:
+		f.str = []byte(def.String())
+	case protoreflect.BytesKind:
+		f.str = slices.Clone(def.Bytes())
+	case protoreflect.EnumKind:
+		idx, _ := f.enum.index(int32(def.Enum()))
+		f.bits = uint64(uint32(idx))
+	}
 }
 
 // messageValue compiles a message-typed value: a well-known type with its

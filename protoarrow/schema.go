@@ -172,7 +172,14 @@ func Compile(ctx context.Context, info kafkaio.SchemaInfo, resolve ResolveFunc) 
 		Resolver: protocompile.WithStandardImports(protocompile.ResolverFunc(func(path string) (protocompile.SearchResult, error) {
 			if s, ok := files[path]; ok {
 				if s.proto != nil {
-					return protocompile.SearchResult{Proto: s.proto}, nil
+					fdp := s.proto
+					if fdp.GetName() != path {
+						// The import path is the file's name, whatever
+						// name the descriptor was registered with.
+						fdp = proto.CloneOf(fdp)
+						fdp.Name = proto.String(path)
+					}
+					return protocompile.SearchResult{Proto: fdp}, nil
 				}
 				return protocompile.SearchResult{Source: strings.NewReader(s.text)}, nil
 			}
