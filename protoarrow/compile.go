@@ -463,7 +463,7 @@ func (cp *compiler) value(fd protoreflect.FieldDescriptor, ctx fieldCtx) (*field
 	f := &field{num: fd.Number(), name: string(fd.Name()), oneof: -1}
 	num := strconv.Itoa(int(fd.Number()))
 	af := arrow.Field{Name: string(fd.Name()), Metadata: metadata(MetaProtoType, fd.Kind().String(), MetaProtoNumber, num)}
-	presence := fd.HasPresence() && ctx != ctxElement && fd.Cardinality() != protoreflect.Repeated
+	presence := fd.HasPresence() && ctx != ctxElement && fd.Cardinality() == protoreflect.Optional
 	af.Nullable = ctx == ctxTop || presence
 	if presence {
 		f.absent = fillNull

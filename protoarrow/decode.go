@@ -485,6 +485,7 @@ func (st *state) single(f *field, col *avroarrow.Column, b []byte, pos, base, r 
 		}
 		reopen(col, r, first)
 		if f.msg.decode(st, b[start:end], base+start, col, 0) < 0 {
+			st.prepend(f.name)
 			return -1
 		}
 		return end
@@ -492,6 +493,7 @@ func (st *state) single(f *field, col *avroarrow.Column, b []byte, pos, base, r 
 		reopen(col, r, first)
 		n := f.msg.decode(st, b[pos:], base+pos, col, f.num)
 		if n < 0 {
+			st.prepend(f.name)
 			return -1
 		}
 		return pos + n
@@ -502,7 +504,7 @@ func (st *state) single(f *field, col *avroarrow.Column, b []byte, pos, base, r 
 		}
 		if !first && col.IsValid(r) {
 			if !col.ExtendLast(b[start:end]) {
-				return st.failf(base+start, "", "%d bytes do not fit the batch column's 2 GiB", end-start)
+				return st.failf(base+start, f.name, "%d bytes do not fit the batch column's 2 GiB", end-start)
 			}
 			return end
 		}
@@ -510,7 +512,7 @@ func (st *state) single(f *field, col *avroarrow.Column, b []byte, pos, base, r 
 			col.Truncate(r)
 		}
 		if !col.AppendBytes(b[start:end]) {
-			return st.failf(base+start, "", "%d bytes do not fit the batch column's 2 GiB", end-start)
+			return st.failf(base+start, f.name, "%d bytes do not fit the batch column's 2 GiB", end-start)
 		}
 		return end
 	}
@@ -538,6 +540,7 @@ func (st *state) single(f *field, col *avroarrow.Column, b []byte, pos, base, r 
 		ok = st.json(f, col, b[start:end], base+start)
 	}
 	if !ok {
+		st.prepend(f.name)
 		return -1
 	}
 	return end
@@ -605,11 +608,7 @@ func (m *msgNode) other(st *state, f *field, b []byte, pos, base int, s *avroarr
 		if first {
 			*set++
 		}
-		p := st.single(f, col, b, pos, base, r, first)
-		if p < 0 {
-			st.prepend(f.name)
-		}
-		return p
+		return st.single(f, col, b, pos, base, r, first)
 	case f.oneof >= 0:
 		o := &m.oneofs[f.oneof]
 		if o.caseCol >= 0 {
@@ -632,22 +631,14 @@ func (m *msgNode) other(st *state, f *field, b []byte, pos, base int, s *avroarr
 			}
 		}
 		col := os.Child(f.col)
-		p := st.single(f, col, b, pos, base, r, col.Len() == r)
-		if p < 0 {
-			st.prepend(f.name)
-		}
-		return p
+		return st.single(f, col, b, pos, base, r, col.Len() == r)
 	case f.shape == shapeList:
 		l := s.Child(f.col)
 		if l.Len() != r {
 			l.ReopenLast()
 		}
 		items := l.ListValues()
-		p := st.single(f, items, b, pos, base, items.Len(), true)
-		if p < 0 {
-			st.prepend(f.name)
-		}
-		return p
+		return st.single(f, items, b, pos, base, items.Len(), true)
 	default: // shapeMap
 		mc := s.Child(f.col)
 		if mc.Len() != r {
