@@ -86,6 +86,9 @@ func tickDescriptor(tb testing.TB) protoreflect.MessageDescriptor {
 }
 
 // tickProtoMessages encodes n ticks with google.golang.org/protobuf.
+// Fields are written in field-number order, as generated code in every
+// language writes them (dynamicpb, which builds them here, writes them in
+// map order unless deterministic).
 func tickProtoMessages(tb testing.TB, n int) [][]byte {
 	md := tickDescriptor(tb)
 	fs := md.Fields()
@@ -97,7 +100,7 @@ func tickProtoMessages(tb testing.TB, n int) [][]byte {
 		m.Set(fs.ByName("dt"), protoreflect.ValueOfInt32(tk.dt))
 		m.Set(fs.ByName("bid"), protoreflect.ValueOfFloat32(tk.bid))
 		m.Set(fs.ByName("ask"), protoreflect.ValueOfFloat32(tk.ask))
-		b, err := proto.Marshal(m)
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 		if err != nil {
 			tb.Fatal(err)
 		}

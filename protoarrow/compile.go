@@ -112,7 +112,10 @@ type field struct {
 	oneof  int            // index in msgNode.oneofs, or -1
 	skip   bool           // no column wants the field: skip it as unknown
 	fast   fastKind       // how the decode loop reads it inline
-	order  int            // index in msgNode.order
+	// next is the field expected after this one (the next by number) and
+	// nextTag its one-byte tag, or noTag.
+	next    *field
+	nextTag uint16
 
 	// absent is how a message without the field fills its column:
 	// fillNull, fillDefault (scalars without presence), fillEmpty (a
@@ -141,13 +144,7 @@ const (
 	fastBytes                   // binary
 )
 
-// predict is a field as the decode loop expects it: its tag when that
-// takes one byte, else noTag.
-type predict struct {
-	tag uint16
-	f   *field
-}
-
+// noTag never matches a tag byte.
 const noTag = 0x100
 
 // fill says how an absent field is filled at the end of a message.
@@ -178,9 +175,10 @@ type msgNode struct {
 	byNum  []uint16
 	sparse map[protowire.Number]int
 	oneofs []oneofNode
-	// order is the fields by number, for the decode loop's guess of the
-	// next field.
-	order []predict
+	// first is the field expected first (the lowest number) and
+	// firstTag its one-byte tag, or noTag.
+	first    *field
+	firstTag uint16
 	// singles is the number of non-oneof singular fields with a column:
 	// when a message sets each of them, nothing is left to fill.
 	singles int
@@ -379,15 +377,27 @@ func (cp *compiler) message(md protoreflect.MessageDescriptor, fctx fieldCtx, pr
 				f.fast = fastBytes
 			}
 		}
-		m.order = append(m.order, predict{f: f})
 	}
-	slices.SortFunc(m.order, func(a, b predict) int { return int(a.f.num) - int(b.f.num) })
-	for i := range m.order {
-		p := &m.order[i]
-		p.f.order = i
-		p.tag = noTag
-		if tag := uint64(p.f.num)<<3 | uint64(p.f.wire); tag < 0x80 && !p.f.skip {
-			p.tag = uint16(tag)
+	// Each field expects the next by number; the last expects none.
+	byNum := make([]*field, len(m.fields))
+	for i := range m.fields {
+		byNum[i] = &m.fields[i]
+	}
+	slices.SortFunc(byNum, func(a, b *field) int { return int(a.num) - int(b.num) })
+	tagOf := func(f *field) uint16 {
+		if tag := uint64(f.num)<<3 | uint64(f.wire); tag < 0x80 && !f.skip {
+			return uint16(tag)
+		}
+		return noTag
+	}
+	m.firstTag = noTag
+	if len(byNum) > 0 {
+		m.first, m.firstTag = byNum[0], tagOf(byNum[0])
+	}
+	for i, f := range byNum {
+		f.nextTag = noTag
+		if i+1 < len(byNum) {
+			f.next, f.nextTag = byNum[i+1], tagOf(byNum[i+1])
 		}
 	}
 	if len(m.fields) >= 1<<16-1 {

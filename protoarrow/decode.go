@@ -146,16 +146,15 @@ func (m *msgNode) decode(st *state, b []byte, base int, s *avroarrow.Column, gro
 	r := s.Len()
 	set := 0
 	pos := 0
-	// next is the field expected next: writers emit fields in number
+	// exp is the field expected next: writers emit fields in number
 	// order, so its one-byte tag usually comes, and matching it skips
 	// the tag's decoding, the lookup and the wire type check.
-	next := 0
+	expTag, exp := m.firstTag, m.first
 	for pos < len(b) {
 		var f *field
-		if next < len(m.order) && uint16(b[pos]) == m.order[next].tag {
-			f = m.order[next].f
+		if uint16(b[pos]) == expTag {
+			f = exp
 			pos++
-			next++
 		} else {
 			tagPos := pos
 			var tag uint64
@@ -187,17 +186,18 @@ func (m *msgNode) decode(st *state, b []byte, base int, s *avroarrow.Column, gro
 				}
 				continue
 			}
-			next = f.order + 1
 			if wt != f.wire {
 				if f.packed && wt == protowire.BytesType {
 					if pos = m.packed(st, f, b, pos, base, s, r); pos < 0 {
 						return -1
 					}
+					expTag, exp = f.nextTag, f.next
 					continue
 				}
 				return st.wireError(f, wt, base+tagPos)
 			}
 		}
+		expTag, exp = f.nextTag, f.next
 		if f.fast == fastNone {
 			if pos = m.other(st, f, b, pos, base, s, r, &set); pos < 0 {
 				return -1
@@ -294,18 +294,62 @@ func varint(b []byte, pos int) (uint64, int) {
 		return varintSlow(b, pos)
 	}
 	p := b[pos : pos+10 : pos+10]
-	v := uint64(p[0]) & 0x7f
-	for i := 1; i < 10; i++ {
-		c := uint64(p[i])
-		v |= (c & 0x7f) << (7 * i)
-		if c < 0x80 {
-			if i == 9 && c > 1 {
-				return 0, errOverflow
-			}
-			return v, pos + i + 1
-		}
+	// Each step adds the next byte and, when it is not the last, takes
+	// its continuation bit back out.
+	v := uint64(p[0]) - 0x80
+	y := uint64(p[1])
+	v += y << 7
+	if y < 0x80 {
+		return v, pos + 2
 	}
-	return 0, errOverflow
+	v -= 0x80 << 7
+	y = uint64(p[2])
+	v += y << 14
+	if y < 0x80 {
+		return v, pos + 3
+	}
+	v -= 0x80 << 14
+	y = uint64(p[3])
+	v += y << 21
+	if y < 0x80 {
+		return v, pos + 4
+	}
+	v -= 0x80 << 21
+	y = uint64(p[4])
+	v += y << 28
+	if y < 0x80 {
+		return v, pos + 5
+	}
+	v -= 0x80 << 28
+	y = uint64(p[5])
+	v += y << 35
+	if y < 0x80 {
+		return v, pos + 6
+	}
+	v -= 0x80 << 35
+	y = uint64(p[6])
+	v += y << 42
+	if y < 0x80 {
+		return v, pos + 7
+	}
+	v -= 0x80 << 42
+	y = uint64(p[7])
+	v += y << 49
+	if y < 0x80 {
+		return v, pos + 8
+	}
+	v -= 0x80 << 49
+	y = uint64(p[8])
+	v += y << 56
+	if y < 0x80 {
+		return v, pos + 9
+	}
+	v -= 0x80 << 56
+	y = uint64(p[9])
+	if y > 1 {
+		return 0, errOverflow
+	}
+	return v + y<<63, pos + 10
 }
 
 // appendVarint appends a varint-encoded scalar.
