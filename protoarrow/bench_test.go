@@ -2,11 +2,13 @@ package protoarrow
 
 import (
 	"context"
+	"math"
 	"math/rand"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/linkedin/goavro/v2"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -211,4 +213,41 @@ func reportPerMessage(b *testing.B, cpuNanos int64) {
 	if cpuNanos > 0 {
 		b.ReportMetric(float64(cpuNanos)/float64(b.N), "cpu-ns/msg")
 	}
+}
+
+// BenchmarkProtobufDecodeTickUnordered decodes ticks whose fields come in
+// arbitrary order (as dynamicpb writes them): every field takes the
+// decode loop's general path.
+func BenchmarkProtobufDecodeTickUnordered(b *testing.B) {
+	md := tickDescriptor(b)
+	fs := md.Fields()
+	msgs := make([][]byte, 1<<16)
+	for i, tk := range ticks(len(msgs)) {
+		var m []byte
+		for _, k := range rand.New(rand.NewSource(int64(i))).Perm(5) {
+			switch k {
+			case 0:
+				m = protowire.AppendBytes(protowire.AppendTag(m, fs.Get(0).Number(), protowire.BytesType), []byte(tk.inst))
+			case 1:
+				m = protowire.AppendVarint(protowire.AppendTag(m, 2, protowire.VarintType), uint64(tk.t))
+			case 2:
+				m = protowire.AppendVarint(protowire.AppendTag(m, 3, protowire.VarintType), uint64(tk.dt))
+			case 3:
+				m = protowire.AppendFixed32(protowire.AppendTag(m, 4, protowire.Fixed32Type), math.Float32bits(tk.bid))
+			case 4:
+				m = protowire.AppendFixed32(protowire.AppendTag(m, 5, protowire.Fixed32Type), math.Float32bits(tk.ask))
+			}
+		}
+		msgs[i] = m
+	}
+	dec, err := NewDecoder(md, DecoderOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bb, err := avroarrow.NewBatchBuilder(memory.NewGoAllocator(), dec.Schema())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bb.Release()
+	runTicks(b, contiguous(msgs), bb, dec.Decode)
 }
