@@ -125,7 +125,7 @@ func newOrderCodec(t *testing.T, reg *kafkaio.Registry, opts ProtobufOptions) (*
 }
 
 // order encodes an Order of md framed with schema id and indexes.
-func order(t *testing.T, md protoreflect.MessageDescriptor, id int32, indexes []int, orderID string, units int64) []byte {
+func orderMessage(t *testing.T, md protoreflect.MessageDescriptor, id int32, indexes []int, orderID string, units int64) []byte {
 	t.Helper()
 	m := dynamicpb.NewMessage(md)
 	m.Set(md.Fields().ByName("id"), protoreflect.ValueOfString(orderID))
@@ -152,14 +152,14 @@ func TestProtobufAppend(t *testing.T) {
 		id    int32
 		cause string
 	}{
-		{"reader schema", order(t, md, 11, nil, "a", 1), 11, ""},
-		{"long form of [0]", append([]byte{0, 0, 0, 0, 11, 2, 0}, order(t, md, 11, nil, "b", 2)[6:]...), 11, ""},
-		{"newer writer as a descriptor", order(t, md, 12, []int{0}, "c", 3), 12, ""},
-		{"another message of the schema", order(t, md, 11, []int{1}, "d", 4), 11, "value schema id 11: protobuf schema resolution: schema id 11 message [1] is acme.Audit, not the reader's acme.Order"},
-		{"a schema whose first message is another", order(t, md, 13, nil, "e", 5), 13, "is acme.Audit, not the reader's acme.Order"},
-		{"index out of range", order(t, md, 11, []int{5}, "h", 8), 11, "message index [5]: index 5 at depth 0 is out of range for 2 messages"},
-		{"writer schema that does not compile", order(t, md, 14, nil, "f", 6), 14, "value schema id 14: protobuf schema id 14: "},
-		{"unknown schema id", order(t, md, 99, nil, "g", 7), 99, "value schema id 99: "},
+		{"reader schema", orderMessage(t, md, 11, nil, "a", 1), 11, ""},
+		{"long form of [0]", append([]byte{0, 0, 0, 0, 11, 2, 0}, orderMessage(t, md, 11, nil, "b", 2)[6:]...), 11, ""},
+		{"newer writer as a descriptor", orderMessage(t, md, 12, []int{0}, "c", 3), 12, ""},
+		{"another message of the schema", orderMessage(t, md, 11, []int{1}, "d", 4), 11, "value schema id 11: protobuf schema resolution: schema id 11 message [1] is acme.Audit, not the reader's acme.Order"},
+		{"a schema whose first message is another", orderMessage(t, md, 13, nil, "e", 5), 13, "is acme.Audit, not the reader's acme.Order"},
+		{"index out of range", orderMessage(t, md, 11, []int{5}, "h", 8), 11, "message index [5]: index 5 at depth 0 is out of range for 2 messages"},
+		{"writer schema that does not compile", orderMessage(t, md, 14, nil, "f", 6), 14, "value schema id 14: protobuf schema id 14: "},
+		{"unknown schema id", orderMessage(t, md, 99, nil, "g", 7), 99, "value schema id 99: "},
 		{"not framed", []byte("{}"), -1, "magic byte 0x7b"},
 		{"huge index count", []byte{0, 0, 0, 0, 11, 0xfe, 0xff, 0xff, 0xff, 0x0f}, -1, "message-index count 2147483647 is out of range"},
 		{"malformed body", append(protoarrow.AppendFrame(nil, 11, nil), 0x0a, 0x09), 11, "decoding value with schema id 11: protobuf decode: id at byte 2: length 9 exceeds the 0 bytes left"},
@@ -196,10 +196,10 @@ func TestProtobufAppendErrors(t *testing.T) {
 	bb, err := avroarrow.NewBatchBuilder(mem, p.Schema())
 	require.NoError(t, err)
 	defer bb.Release()
-	_, cause, err := p.Append(ctx, order(t, md, 11, nil, "a", 1), bb)
+	_, cause, err := p.Append(ctx, orderMessage(t, md, 11, nil, "a", 1), bb)
 	require.NoError(t, err)
 	require.Empty(t, cause)
-	_, _, err = p.Append(ctx, order(t, md, 12, nil, "b", 2), bb)
+	_, _, err = p.Append(ctx, orderMessage(t, md, 12, nil, "b", 2), bb)
 	assert.ErrorIs(t, err, ErrSchemaChanged)
 
 	// A registry that cannot answer ends the read whatever on_error says.
@@ -207,7 +207,7 @@ func TestProtobufAppendErrors(t *testing.T) {
 	p = NewProtobuf(protoarrow.NewDecoderCache(p.cache.Decoder()), func(context.Context, int32) (*protoarrow.Schema, error) {
 		return nil, adbcerr.Wrap(down, "registry")
 	}, ProtobufOptions{What: "key"})
-	_, _, err = p.Append(ctx, order(t, md, 12, nil, "b", 2), bb)
+	_, _, err = p.Append(ctx, orderMessage(t, md, 12, nil, "b", 2), bb)
 	assert.Equal(t, adbc.StatusIO, adbcerr.Status(err))
 	assert.ErrorContains(t, err, "looking up key schema id 12: registry: connection refused")
 
@@ -232,11 +232,11 @@ func TestProtobufAppendRun(t *testing.T) {
 	require.NoError(t, err)
 	defer cl.Close()
 	values := [][]byte{
-		order(t, md, 11, nil, "a", 1), order(t, md, 11, nil, "b", 2), order(t, md, 11, nil, "c", 3),
-		order(t, md, 11, []int{1}, "x", 0), // another message type
-		order(t, md, 12, nil, "d", 4), order(t, md, 12, nil, "e", 5),
+		orderMessage(t, md, 11, nil, "a", 1), orderMessage(t, md, 11, nil, "b", 2), orderMessage(t, md, 11, nil, "c", 3),
+		orderMessage(t, md, 11, []int{1}, "x", 0), // another message type
+		orderMessage(t, md, 12, nil, "d", 4), orderMessage(t, md, 12, nil, "e", 5),
 		nil, // a tombstone
-		order(t, md, 12, nil, "f", 6),
+		orderMessage(t, md, 12, nil, "f", 6),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
