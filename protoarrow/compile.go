@@ -129,7 +129,6 @@ type field struct {
 	inner op         // opWrapper: the wrapped scalar
 	dec   decimalCol // opDecimal
 	json  jsonKind   // opJSON
-	jsonT *Schema    // opJSON Any: where type URLs resolve (nil: none)
 }
 
 // fastKind picks the decode loop's inline read of a singular scalar.
@@ -206,10 +205,16 @@ type compiler struct {
 	// onPath counts the messages on the path being compiled, for
 	// recursion.
 	onPath map[protoreflect.FullName]int
-	schema *Schema // for Any type URLs; may be nil
+	// fields counts the fields compiled, against MaxFields.
+	fields int
 }
 
-// context of a field: what presence and nullability mean where it sits.
+// MaxFields bounds the fields, nested ones included, that one reader
+// message maps to: recursive types expanded to MaxRecursion levels could
+// otherwise multiply without bound.
+const MaxFields = 1 << 16
+
+// fieldCtx is the context of a field: what presence and nullability mean where it sits.
 type fieldCtx uint8
 
 const (
@@ -423,6 +428,9 @@ func (cp *compiler) message(md protoreflect.MessageDescriptor, fctx fieldCtx, pr
 // field compiles one field and its Arrow field. A oneof member is nullable
 // whatever its type.
 func (cp *compiler) field(fd protoreflect.FieldDescriptor, ctx fieldCtx, member bool) (*field, arrow.Field, error) {
+	if cp.fields++; cp.fields > MaxFields {
+		return nil, arrow.Field{}, fmt.Errorf("message expands to more than %d fields (recursive types? lower the recursion limit)", MaxFields)
+	}
 	f := &field{num: fd.Number(), name: string(fd.Name()), oneof: -1}
 	af := arrow.Field{Name: string(fd.Name())}
 	num := strconv.Itoa(int(fd.Number()))
@@ -585,7 +593,6 @@ func (cp *compiler) messageValue(fd protoreflect.FieldDescriptor, ctx fieldCtx, 
 				"google.protobuf.Struct": jsonStruct, "google.protobuf.Value": jsonValue,
 				"google.protobuf.ListValue": jsonList, "google.protobuf.Any": jsonAny,
 			}[name]
-			f.jsonT = cp.schema
 			return f, af, nil
 		case "confluent.type.Decimal":
 			dc, err := decimalColumn(fd)

@@ -112,5 +112,6 @@
 //
 // Messages and groups nest at most MaxDepth (512) levels, skipped ones
 // included, and JSON-mapped values likewise; lengths and counts are checked
-// against the bytes left before anything is sliced or allocated.
+// against the bytes left before anything is sliced or allocated. A reader
+// message maps to at most MaxFields (65,536) fields, nested ones included.
 package protoarrow

@@ -110,3 +110,13 @@ func TestDecodeRecursion(t *testing.T) {
 	assert.Equal(t, "struct<v: int32, next: struct<v: int32, next: binary nullable, kids: list<item: binary>> nullable, kids: list<item: struct<v: int32, next: binary nullable, kids: list<item: binary>>>>",
 		dec.Schema().Field(1).Type.String())
 }
+
+// TestDecodeRecursionBound refuses a reader whose recursive types would
+// expand past MaxFields columns.
+func TestDecodeRecursionBound(t *testing.T) {
+	s := compileText(t, `syntax = "proto3"; message N { N a = 1; N b = 2; N c = 3; N d = 4; N e = 5; N f = 6; N g = 7; N h = 8; }`)
+	_, err := NewDecoder(message(t, s, "N"), DecoderOptions{MaxRecursion: 8})
+	require.ErrorContains(t, err, "more than 65536 fields")
+	_, err = NewDecoder(message(t, s, "N"), DecoderOptions{MaxRecursion: 3})
+	require.NoError(t, err)
+}
