@@ -102,20 +102,20 @@ const (
 
 // field is one compiled field of a message.
 type field struct {
+	// The decode loop's fields first, in one cache line.
+	fast    fastKind // how the decode loop reads it inline
+	op      op
+	nextTag uint16 // the one-byte tag of next, or noTag
+	col     int    // column in the parent struct (or in the oneof struct)
+	next    *field // the field expected after this one: the next by number
+
 	num    protowire.Number
-	name   string
-	op     op
 	shape  shape
 	wire   protowire.Type // the wire type of one value
 	packed bool           // a list of a scalar that may come packed (LEN)
-	col    int            // column in the parent struct (or in the oneof struct)
-	oneof  int            // index in msgNode.oneofs, or -1
 	skip   bool           // no column wants the field: skip it as unknown
-	fast   fastKind       // how the decode loop reads it inline
-	// next is the field expected after this one (the next by number) and
-	// nextTag its one-byte tag, or noTag.
-	next    *field
-	nextTag uint16
+	oneof  int            // index in msgNode.oneofs, or -1
+	name   string
 
 	// absent is how a message without the field fills its column:
 	// fillNull, fillDefault (scalars without presence), fillEmpty (a
