@@ -116,6 +116,7 @@ type Column struct {
 	children []*Column
 
 	dict      *array.Data // kindDict: the dictionary, shared by every batch
+	dictExtra *dictExtra  // kindDict: values added to this batch's dictionary (columns_proto.go)
 	codes     []int8      // kindDenseUnion: type code of each child
 	nullChild int         // kindDenseUnion: the null-typed child, or -1
 }
@@ -123,7 +124,7 @@ type Column struct {
 // NewColumn returns an empty column for field. Supported types: null,
 // bool, all fixed-width numeric, temporal, decimal and interval types,
 // fixed_size_binary, binary, utf8, list, map, struct, dense_union, and
-// dictionary<int32, utf8> when the field's MetaSymbols metadata lists the
+// dictionary<int32, utf8> when the field's MetaSymbols (or MetaDictionary) metadata lists the
 // dictionary (as ArrowSchema sets it for enums).
 func NewColumn(mem memory.Allocator, field arrow.Field) (*Column, error) {
 	c := &Column{mem: mem, field: field, nullable: field.Nullable, nullChild: -1}
@@ -196,9 +197,12 @@ func (c *Column) addChildren(fields ...arrow.Field) error {
 }
 
 // enumDictionary builds the utf8 dictionary of an enum column from the
-// field's MetaSymbols metadata.
+// field's MetaSymbols metadata (MetaDictionary for formats other than Avro).
 func enumDictionary(mem memory.Allocator, field arrow.Field) (*array.Data, error) {
 	i := field.Metadata.FindKey(MetaSymbols)
+	if i < 0 {
+		i = field.Metadata.FindKey(MetaDictionary)
+	}
 	if i < 0 {
 		return nil, fmt.Errorf("column %q: a dictionary column needs its symbols in the %s metadata", field.Name, MetaSymbols)
 	}

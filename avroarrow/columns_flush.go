@@ -113,7 +113,9 @@ func (c *Column) finish() *array.Data {
 	}
 	var d *array.Data
 	if c.kind == kindDict {
-		d = array.NewDataWithDictionary(c.field.Type, n, bufs, nulls, 0, c.dict)
+		dict := c.batchDictionary()
+		d = array.NewDataWithDictionary(c.field.Type, n, bufs, nulls, 0, dict)
+		dict.Release()
 	} else {
 		d = array.NewData(c.field.Type, n, bufs, children, nulls, 0)
 	}
