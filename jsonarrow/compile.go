@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -151,8 +152,10 @@ func compileField(f arrow.Field, path string, depth int) (*node, error) {
 		n.posMax = 86400*uint64(time.Second/dt.Unit.Multiplier()) - 1
 	case *arrow.Decimal128Type:
 		n.op, n.want, n.precision, n.scale = opDecimal, "decimal", dt.Precision, dt.Scale
+		n.def = decimalDefault(n.def, dt.Scale)
 	case *arrow.Decimal256Type:
 		n.op, n.want, n.precision, n.scale, n.wide = opDecimal, "decimal", dt.Precision, dt.Scale, true
+		n.def = decimalDefault(n.def, dt.Scale)
 	case *arrow.DictionaryType:
 		i := f.Metadata.FindKey(avroarrow.MetaSymbols)
 		if i < 0 || dt.IndexType.ID() != arrow.INT32 || dt.ValueType.ID() != arrow.STRING {
@@ -266,4 +269,29 @@ func (n *node) compileUnion(dt *arrow.StructType, path string, depth int) error 
 		set("-0123456789", floatBranch)
 	}
 	return nil
+}
+
+// decimalDefault turns the Avro default of a decimal, a string of the
+// unscaled value's big-endian two's complement bytes (one character per
+// byte), into the decimal's text, which the decoder reads like a message's
+// value. Any other default is kept as it is.
+func decimalDefault(def []byte, scale int32) []byte {
+	var s string
+	if def == nil || json.Unmarshal(def, &s) != nil {
+		return def
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			return def
+		}
+		b = append(b, byte(r))
+	}
+	v := new(big.Int).SetBytes(b)
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	text := new(big.Rat).SetFrac(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(scale, 0))), nil)).FloatString(int(max(scale, 0)))
+	out, _ := json.Marshal(text)
+	return out
 }

@@ -319,7 +319,7 @@ func (s *scanner) missing(n *node, c *avroarrow.Column) {
 	case n.def != nil:
 		d := scanner{buf: n.def, maxDepth: s.maxDepth}
 		if d.value(n, c); d.err != nil {
-			s.failAt(s.pos, false, "the property is missing and its default does not fit: "+d.err.Error())
+			s.failAt(s.pos, false, "the property is missing and its default does not fit: "+d.err.Msg)
 		}
 	case n.required || !n.nullable:
 		s.failAt(s.pos, false, "required property is missing")

@@ -2,7 +2,6 @@ package jsonarrow
 
 import (
 	"fmt"
-	"strconv"
 )
 
 // DecodeError reports a message that is not valid JSON, breaks a limit, or
@@ -27,7 +26,7 @@ func (e *DecodeError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("%s at byte %d", e.Msg, e.Offset)
 	}
-	return fmt.Sprintf("property %s: %s at byte %d", strconv.Quote(e.Path), e.Msg, e.Offset)
+	return fmt.Sprintf("property \"%s\": %s at byte %d", e.Path, e.Msg, e.Offset)
 }
 
 // prependField puts a property name in front of the error's path.

@@ -479,7 +479,7 @@ func (m *schemaMapper) document(d *schemaDoc, name, path string) (*schemaDoc, er
 		return nil, fmt.Errorf("json schema: resolving reference %q (subject %q version %d): %w", name, ref.Subject, ref.Version, err)
 	}
 	if info.Type != "" && info.Type != "JSON" {
-		return nil, m.errf(d, path+"/$ref", "reference %q (subject %q version %d) is a %s schema, not JSON", name, ref.Subject, ref.Version, info.Type)
+		return nil, m.errf(d, path+"/$ref", "reference %q (subject %q version %d) has schema type %s, not JSON", name, ref.Subject, ref.Version, info.Type)
 	}
 	root, err := parseDoc(info.Schema)
 	if err != nil {
