@@ -394,8 +394,8 @@ func (s *scanner) mapValue(n *node, c *avroarrow.Column) {
 			}
 			s.pos++
 			if s.value(n.elem, vals); s.err != nil {
-				var key [128]byte
-				s.err.prependIndex(strconv.Quote(string(key[:unescape(key[:], raw[:min(len(raw), 128)])])))
+				key := make([]byte, len(raw)) // an error: allocating is fine
+				s.err.prependIndex(strconv.Quote(string(key[:unescape(key, raw)])))
 				return
 			}
 			ch = s.ws()
@@ -495,7 +495,7 @@ func (s *scanner) rareValue(n *node, c *avroarrow.Column, ch byte) {
 		}
 		i, ok := n.symbols[string(sym)]
 		if !ok {
-			s.failAt(start, false, fmt.Sprintf("%q is not one of the enum's symbols", sym))
+			s.failAt(start, false, strconv.Quote(string(sym))+" is not one of the enum's symbols")
 			return
 		}
 		c.AppendInt32(i)
@@ -590,17 +590,30 @@ func latin1(dst, raw []byte, esc bool) (int, bool) {
 	return w, true
 }
 
+// unescapeSmall resolves the escapes of raw into buf, for the short texts
+// of dates and times, or into a new slice when they do not fit.
+func unescapeSmall(buf, raw []byte) []byte {
+	if len(raw) > len(buf) {
+		buf = make([]byte, len(raw))
+	}
+	return buf[:unescape(buf, raw)]
+}
+
 func (s *scanner) date(c *avroarrow.Column, ch byte) {
 	start := s.pos
 	switch {
 	case ch == '"':
-		raw, _ := s.str()
+		raw, esc := s.str()
 		if s.err != nil {
 			return
 		}
+		var buf [64]byte
+		if esc {
+			raw = unescapeSmall(buf[:], raw)
+		}
 		days, ok := parseDate(raw)
 		if !ok || days < math.MinInt32 || days > math.MaxInt32 {
-			s.failAt(start, false, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", raw))
+			s.failAt(start, false, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", string(raw)))
 			return
 		}
 		c.AppendInt32(int32(days))
@@ -622,13 +635,17 @@ func (s *scanner) timestamp(n *node, c *avroarrow.Column, ch byte) {
 	start := s.pos
 	switch {
 	case ch == '"':
-		raw, _ := s.str()
+		raw, esc := s.str()
 		if s.err != nil {
 			return
 		}
+		var buf [64]byte
+		if esc {
+			raw = unescapeSmall(buf[:], raw)
+		}
 		sec, nsec, ok := parseDateTime(raw)
 		if !ok {
-			s.failAt(start, false, fmt.Sprintf("%q is not an RFC 3339 date-time", raw))
+			s.failAt(start, false, fmt.Sprintf("%q is not an RFC 3339 date-time", string(raw)))
 			return
 		}
 		var v int64
@@ -641,7 +658,7 @@ func (s *scanner) timestamp(n *node, c *avroarrow.Column, ch byte) {
 			v = sec*1e6 + nsec/1e3
 		default:
 			if sec >= math.MaxInt64/int64(1e9) || sec <= math.MinInt64/int64(1e9) {
-				s.failAt(start, false, fmt.Sprintf("%q is out of range for timestamp[ns]", raw))
+				s.failAt(start, false, fmt.Sprintf("%q is out of range for timestamp[ns]", string(raw)))
 				return
 			}
 			v = sec*1e9 + nsec

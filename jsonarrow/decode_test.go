@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -175,9 +176,11 @@ func TestDecodeNested(t *testing.T) {
 				`property "l[1]": invalid character ']', expected a value at byte 8`, `property "l": invalid character '2', expected ',' or ']' at byte 8`,
 				`property "l": expected array, got object at byte 5`}},
 		{name: "maps", schema: `{"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":["integer","null"]}}}}`,
-			msgs: []string{`{"m":{}}`, `{"m":{"a":1,"b\n":null}}`, `{"m":{"a":"x"}}`, `{"m":[]}`},
+			msgs: []string{`{"m":{}}`, `{"m":{"a":1,"b\n":null}}`, `{"m":{"a":"x"}}`, `{"m":[]}`,
+				`{"m":{"` + strings.Repeat(`\u00e9`, 30) + `":"x"}}`},
 			rows: []row{{"m": map[string]any{}}, {"m": map[string]any{"a": int64(1), "b\n": nil}}},
-			errs: []string{"", "", `property "m["a"]": expected integer, got string at byte 10`, `property "m": expected object, got array at byte 5`}},
+			errs: []string{"", "", `property "m["a"]": expected integer, got string at byte 10`, `property "m": expected object, got array at byte 5`,
+				`property "m["` + strings.Repeat("é", 30) + `"]": expected integer, got string at byte 189`}},
 		{name: "root value", schema: `{"type":"array","items":{"type":"string"}}`,
 			msgs: []string{`["a","b"]`, `null`, `[]`, `{}`},
 			rows: []row{{"value": []any{"a", "b"}}, {"value": nil}, {"value": []any{}}},

@@ -226,3 +226,5 @@ func testAlloc(t *testing.T) *memory.CheckedAllocator {
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	return mem
 }
+
+func jsonNum(s string) json.Number { return json.Number(s) }

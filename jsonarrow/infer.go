@@ -25,7 +25,7 @@ type InferOptions struct {
 //   - a property's kind is boolean -> bool, string -> utf8 (no format is
 //     guessed), integer -> int64, number -> float64, and integers mixed
 //     with fractions widen to float64 (an integer beyond int64 counts as
-//     a fraction);
+//     a fraction, a number beyond float64's range as a mixed kind);
 //   - a property seen with two other kinds (a string and a number, an
 //     object and an array, ...), or only ever null, or only ever {}, is
 //     a utf8 column of JSON text (MetaType=TypeJSONText), which reads any
@@ -177,6 +177,11 @@ func (s *scanner) infer(t *itype) {
 		if integral {
 			if _, err := strconv.ParseInt(bytesString(text), 10, 64); err == nil {
 				k = kInt
+			}
+		}
+		if k == kFloat {
+			if _, err := strconv.ParseFloat(bytesString(text), 64); err != nil {
+				k = kJSON // beyond float64: only JSON text holds it
 			}
 		}
 		t.to(k)
