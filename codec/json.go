@@ -46,7 +46,7 @@ func ParseJSONSchema(ctx context.Context, info kafkaio.SchemaInfo, resolve jsona
 		if typ == "" {
 			typ = "AVRO"
 		}
-		return nil, adbcerr.New(adbc.StatusInvalidData, "schema id %d is a %s schema, not a JSON Schema", info.ID, typ)
+		return nil, adbcerr.New(adbc.StatusInvalidData, "schema id %d has schema type %s, not JSON", info.ID, typ)
 	}
 	s, err := jsonarrow.FromJSONSchema(ctx, info.Schema, info.References, resolve)
 	if err != nil {
@@ -162,13 +162,17 @@ func (j *JSON) check(ctx context.Context, id int32) (string, error) {
 			// past a registry that cannot answer.
 			return "", adbcerr.Wrap(err, "looking up %s schema id %d", j.opts.What, id)
 		}
-		cause = fmt.Sprintf("%s schema id %d: %s", j.opts.What, id, strings.TrimPrefix(err.Error(), "kafarr: "))
+		msg := err.Error()
+		if ae, ok := adbcerr.As(err); ok {
+			msg = ae.Msg
+		}
+		cause = fmt.Sprintf("%s schema id %d: %s", j.opts.What, id, strings.TrimPrefix(msg, "kafarr: "))
 	case info.Type != "JSON":
 		typ := info.Type
 		if typ == "" {
 			typ = "AVRO"
 		}
-		cause = fmt.Sprintf("%s schema id %d is a %s schema, not a JSON Schema", j.opts.What, id, typ)
+		cause = fmt.Sprintf("%s schema id %d has schema type %s, not JSON", j.opts.What, id, typ)
 	}
 	if len(j.causes) >= maxCheckedIDs {
 		clear(j.causes)
