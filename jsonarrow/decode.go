@@ -21,7 +21,8 @@ type Options struct {
 // Decoder parses JSON messages into the value columns of an Arrow schema.
 // It is compiled once per schema by NewDecoder into a tree of typed steps
 // with a property table per object; decoding a message allocates nothing
-// (Avro-sourced decimal256 columns excepted). A Decoder is immutable and
+// (but for decimal256 columns, and for escaped property names over 128 bytes
+// and escaped date texts over 64 bytes). A Decoder is immutable and
 // safe for concurrent use; each goroutine appends to its own
 // avroarrow.BatchBuilder made from Schema.
 type Decoder struct {

@@ -25,7 +25,7 @@ type Resolver func(ctx context.Context, ref kafkaio.SchemaReference) (kafkaio.Sc
 // references.
 const maxRefDocs = 256
 
-// jsonText is the type of a column holding JSON text.
+// jsonTextType is the type of a column holding JSON text.
 var jsonTextType = arrow.BinaryTypes.String
 
 // FromJSONSchema maps a JSON Schema (draft 4 to 2020-12, as Confluent's
