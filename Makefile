@@ -61,7 +61,7 @@ bench:
 
 ## bench-go: the Go codec benchmarks (no stack needed).
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -cpu 1 ./avroarrow/ ./protoarrow/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -cpu 1 ./avroarrow/ ./protoarrow/ ./jsonarrow/
 
 ## stack-up / stack-down: start or stop the real test stack by hand.
 stack-up:

@@ -1,0 +1,159 @@
+package jsonarrow
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+
+	"github.com/kafarr/kafarr/avroarrow"
+)
+
+// decimal reads a number, or a string holding one, into a decimal column
+// exactly: a value with more fraction digits than the scale, or more
+// digits than the precision, is an error rather than rounded.
+func (s *scanner) decimal(n *node, c *avroarrow.Column, ch byte) {
+	start := s.pos
+	var text []byte
+	switch {
+	case ch == '"':
+		raw, esc := s.str()
+		if s.err != nil {
+			return
+		}
+		t := scanner{buf: raw, maxDepth: 1}
+		if len(raw) > 0 && !esc {
+			t.num()
+		}
+		if esc || len(raw) == 0 || t.err != nil || t.pos != len(raw) {
+			s.failAt(start, false, fmt.Sprintf("%q is not a decimal number", raw))
+			return
+		}
+		text = raw
+	case ch == '-' || isDigit(ch):
+		if text, _ = s.num(); s.err != nil {
+			return
+		}
+	default:
+		s.mismatch(n.want, ch)
+		return
+	}
+	neg, digits, nd, scale, msg := decimalDigits(text, int(n.scale))
+	if msg == "" && nd+scale > int(n.precision) {
+		msg = fmt.Sprintf("%s is out of range for decimal(%d, %d)", text, n.precision, n.scale)
+	}
+	if msg != "" {
+		s.failAt(start, false, msg)
+		return
+	}
+	var b [32]byte
+	if !n.wide {
+		v := decimal128.Num{}
+		ten := decimal128.FromU64(10)
+		for _, d := range digits {
+			if d != '.' {
+				v = v.Mul(ten).Add(decimal128.FromU64(uint64(d - '0')))
+			}
+		}
+		for ; scale > 0; scale-- {
+			v = v.Mul(ten)
+		}
+		if neg {
+			v = v.Negate()
+		}
+		binary.LittleEndian.PutUint64(b[0:], v.LowBits())
+		binary.LittleEndian.PutUint64(b[8:], uint64(v.HighBits()))
+		c.AppendFixed(b[:16])
+		return
+	}
+	v := decimal256.Num{}
+	ten := decimal256.FromU64(10)
+	for _, d := range digits {
+		if d != '.' {
+			v = v.Mul(ten).Add(decimal256.FromU64(uint64(d - '0')))
+		}
+	}
+	for ; scale > 0; scale-- {
+		v = v.Mul(ten)
+	}
+	if neg {
+		v = v.Negate()
+	}
+	for i, w := range v.Array() {
+		binary.LittleEndian.PutUint64(b[i*8:], w)
+	}
+	c.AppendFixed(b[:])
+}
+
+// decimalDigits splits the JSON number text into its sign, its significant
+// digits (from the first non-zero one to the last one the value needs,
+// possibly with a '.' inside) and the power of ten to multiply them by to
+// get the unscaled value at the target scale; nd counts the digits. msg
+// says why the number cannot be held exactly at that scale.
+func decimalDigits(text []byte, target int) (neg bool, digits []byte, nd, scale int, msg string) {
+	i := 0
+	if text[0] == '-' {
+		neg = true
+		i++
+	}
+	mant := text[i:]
+	exp := 0
+	for k, c := range mant {
+		if c == 'e' || c == 'E' {
+			e := mant[k+1:]
+			mant = mant[:k]
+			sign := 1
+			if e[0] == '+' || e[0] == '-' {
+				if e[0] == '-' {
+					sign = -1
+				}
+				e = e[1:]
+			}
+			for _, d := range e {
+				if exp < 1_000_000 {
+					exp = exp*10 + int(d-'0')
+				}
+			}
+			exp *= sign
+			break
+		}
+	}
+	fracLen := 0
+	for k, c := range mant {
+		if c == '.' {
+			fracLen = len(mant) - k - 1
+			break
+		}
+	}
+	first, last := -1, -1
+	for k, c := range mant {
+		if c != '.' && c != '0' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return false, nil, 0, 0, ""
+	}
+	trailing := 0
+	for _, c := range mant[last+1:] {
+		if c != '.' {
+			trailing++
+		}
+	}
+	scale = exp - fracLen + trailing + target
+	if scale < 0 {
+		return false, nil, 0, 0, fmt.Sprintf("%s has more than %d decimal places", text, target)
+	}
+	digits = mant[first : last+1]
+	nd = len(digits)
+	for _, c := range digits {
+		if c == '.' {
+			nd--
+		}
+	}
+	return neg, digits, nd, min(scale, 1000), ""
+}
