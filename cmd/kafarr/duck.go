@@ -211,9 +211,18 @@ func (d *duckDB) isAggregate(ctx context.Context, name string) bool {
 }
 
 // register makes a kafarr stream visible to queries under the name the
-// query uses for its topic: a view over the stream when the query reads
-// it once, else a table filled from it (a stream can be scanned only
-// once, and a self-join must see one snapshot).
+// query uses for its topic, as a DuckDB table filled from the stream by
+// SELECT *.
+//
+// Why a table rather than a view over the stream: DuckDB's scan of a C
+// Arrow stream (duckdb_arrow_scan, which duckdb-go's RegisterView calls)
+// assumes the stream applied the column projection DuckDB planned, which
+// a plain stream cannot know: in DuckDB 2.0.0 "SELECT c FROM v" over a
+// stream of (a, b, c) returns b's bytes as c. SELECT * projects nothing
+// away, so copying the stream whole is exact. The copy is also what a
+// self-join needs: a stream can be scanned only once, and the table is
+// one snapshot of the topic however often the query names it. kafarr's
+// own projection keeps the copy to the columns the query uses.
 func (d *duckDB) register(ctx context.Context, rdr array.RecordReader, i int, t *topicRead) error {
 	scan := fmt.Sprintf("__kafarr_scan_%d", i)
 	release, err := d.arrow.RegisterView(rdr, scan)
@@ -230,9 +239,5 @@ func (d *duckDB) register(ctx context.Context, rdr array.RecordReader, i int, t 
 		}
 		name, temp = quoteIdent(t.schemaName)+"."+name, ""
 	}
-	kind := "VIEW"
-	if t.refs > 1 {
-		kind = "TABLE"
-	}
-	return d.exec(ctx, fmt.Sprintf("CREATE %s%s %s AS SELECT * FROM %s", temp, kind, name, quoteIdent(scan)))
+	return d.exec(ctx, fmt.Sprintf("CREATE %sTABLE %s AS SELECT * FROM %s", temp, name, quoteIdent(scan)))
 }

@@ -75,7 +75,9 @@ func newResultWriter(w io.Writer, schema *arrow.Schema, cfg writerConfig) (resul
 	case formatParquet:
 		props := parquet.NewWriterProperties(parquet.WithAllocator(cfg.mem),
 			parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(1<<20))
-		fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.NewArrowWriterProperties(
+		// pqarrow closes a destination that is an io.Closer; the caller
+		// owns it (stdout, or the -o file it closes and checks).
+		fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{w}, props, pqarrow.NewArrowWriterProperties(
 			pqarrow.WithStoreSchema(), pqarrow.WithAllocator(cfg.mem)))
 		if err != nil {
 			return nil, fmt.Errorf("parquet: %v", err)
@@ -91,8 +93,8 @@ func newResultWriter(w io.Writer, schema *arrow.Schema, cfg writerConfig) (resul
 // csvWriter writes RFC 4180 CSV with a header row; a null is an empty
 // field.
 type csvWriter struct {
-	bw  *bufio.Writer
-	cw  *csv.Writer
+	bw   *bufio.Writer
+	cw   *csv.Writer
 	n    int
 	row  []string
 	ends []int

@@ -75,9 +75,9 @@ type topicRead struct {
 	// schemaName and tableName are how the query names it: a dotted topic
 	// written unquoted (orders.v1) parses as schema orders, table v1.
 	schemaName, tableName string
-	// refs counts the query's references to the topic: more than one
-	// (a self-join, a subquery) means the read is kept in a DuckDB table,
-	// since an Arrow stream can be scanned only once.
+	// refs counts the query's references to the topic: with more than
+	// one (a self-join, a subquery) no bounds are pushed, since each
+	// reference may filter differently; the one read serves them all.
 	refs int
 	star bool
 	// columns is the projection read, in the topic's column order.

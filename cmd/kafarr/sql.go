@@ -122,15 +122,15 @@ func runSQL(ctx context.Context, env *cmdEnv, args []string) error {
 // result is a running query: its stream, the statements reading Kafka
 // (for progress) and, for --explain, how it was planned.
 type result struct {
-	rdr    array.RecordReader
-	stmts  []adbc.Statement
+	rdr   array.RecordReader
+	stmts []adbc.Statement
 	// topicReaders are DuckDB's inputs, released after it closes.
 	topicReaders []array.RecordReader
-	engine string
-	reason string // why DuckDB runs it
-	reads  []readInfo
-	duck   *duckDB
-	query  string
+	engine       string
+	reason       string // why DuckDB runs it
+	reads        []readInfo
+	duck         *duckDB
+	query        string
 }
 
 // readInfo is one kafarr read of a result, for --explain.
@@ -254,6 +254,11 @@ func newStatement(sess *session, f *sqlFlags) (adbc.Statement, error) {
 		if !sess.hasOption(options.ReadTimeoutMs) {
 			set(options.ReadTimeoutMs, followTimeout)
 		}
+		// A follow read hands out a batch when it is full; one row per
+		// batch prints each row as soon as it is fetched.
+		if !sess.hasOption(options.ReadBatchRows) {
+			set(options.ReadBatchRows, "1")
+		}
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -295,7 +300,7 @@ func openDuck(ctx context.Context, sess *session, f *sqlFlags, query, reason str
 		}
 		r.stmts = append(r.stmts, st)
 		start, end := readOffsets(rdr)
-		how := "streamed into DuckDB"
+		how := "read into a DuckDB table"
 		if t.refs > 1 {
 			how = fmt.Sprintf("read once into a DuckDB table (the query names it %d times)", t.refs)
 		}

@@ -121,7 +121,7 @@ func (t *tableWriter) Close() error {
 	keep := fitColumns(widths, t.cfg.width)
 
 	bw := bufio.NewWriter(t.w)
-	printRow(bw, t.names, widths[:keep], make([]bool, keep))
+	printRow(bw, t.names, widths[:keep], t.numeric)
 	printRule(bw, widths[:keep])
 	for _, row := range rows {
 		printRow(bw, row, widths[:keep], t.numeric)
@@ -131,7 +131,7 @@ func (t *tableWriter) Close() error {
 		for j := range dots {
 			dots[j] = "…"
 		}
-		printRow(bw, dots, widths[:keep], make([]bool, keep))
+		printRow(bw, dots, widths[:keep], t.numeric)
 	}
 	for _, row := range tail {
 		printRow(bw, row, widths[:keep], t.numeric)
@@ -268,7 +268,7 @@ func (t *streamTable) header(bw *bufio.Writer, rows [][]string) {
 		}
 	}
 	t.keep = fitColumns(t.widths, t.cfg.width)
-	printRow(bw, t.names, t.widths[:t.keep], make([]bool, t.keep))
+	printRow(bw, t.names, t.widths[:t.keep], t.numeric)
 	printRule(bw, t.widths[:t.keep])
 }
 

@@ -416,4 +416,3 @@ func appendNullableString(b []byte, s string) []byte {
 	}
 	return appendJSONString(b, s)
 }
-
