@@ -159,12 +159,14 @@ func fitColumns(widths []int, limit int) int {
 	if limit <= 0 {
 		return len(widths)
 	}
+	// A line is " c1 | c2 | c3": each cell plus a space before it, and
+	// " |" between cells.
 	lineWidth := func(n int) int {
 		w := 0
 		for _, c := range widths[:n] {
 			w += c + 3
 		}
-		return w - 1
+		return w - 2
 	}
 	for lineWidth(len(widths)) > limit {
 		widest := -1
