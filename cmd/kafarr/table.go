@@ -212,12 +212,19 @@ func printRow(w *bufio.Writer, cells []string, widths []int, right []bool) {
 	w.WriteByte('\n')
 }
 
+// printRule prints the line under the header, as wide as the rows: a
+// cell's width plus its space on each side, but one space at the line's
+// end.
 func printRule(w *bufio.Writer, widths []int) {
 	for j, width := range widths {
 		if j > 0 {
 			w.WriteByte('+')
 		}
-		w.WriteString(strings.Repeat("-", width+2))
+		n := width + 2
+		if j == len(widths)-1 {
+			n--
+		}
+		w.WriteString(strings.Repeat("-", n))
 	}
 	w.WriteByte('\n')
 }
