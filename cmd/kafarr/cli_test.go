@@ -658,6 +658,8 @@ func TestCLIErrors(t *testing.T) {
 		{"unknown topic in DuckDB", uri, []string{"sql", fmt.Sprintf("SELECT count(*) FROM %q", missing)}, 1, fmt.Sprintf("kafarr: topic %q does not exist", missing)},
 		{"unknown topic in describe", uri, []string{"describe", missing}, 1, fmt.Sprintf("kafarr: topic %q does not exist", missing)},
 		{"unreachable broker", "kafka://127.0.0.1:1", []string{"sql", "SELECT * FROM ticks"}, 1, "kafarr: cannot connect to Kafka broker(s) 127.0.0.1:1"},
+		{"unreachable broker, credentials in the URI", "kafka://analyst:s3cr3t-pw@127.0.0.1:1?schema_registry.password=s3cr3t-reg",
+			[]string{"sql", "SELECT * FROM ticks"}, 1, "kafarr: cannot connect to Kafka broker(s) 127.0.0.1:1"},
 		{"no connection", "", []string{"topics"}, 2, "kafarr: no connection"},
 		{"bad option", uri, []string{"sql", "--opt", "kafarr.read.nope=1", "SELECT 1"}, 1, "kafarr.read.nope"},
 		{"bad flag", uri, []string{"sql", "--nope", "SELECT 1"}, 2, "kafarr: sql: flag provided but not defined: -nope"},
@@ -673,6 +675,7 @@ func TestCLIErrors(t *testing.T) {
 			assert.True(t, strings.HasPrefix(r.stderr, "kafarr: "), r.stderr)
 			assert.Contains(t, r.stderr, tc.msg)
 			assert.NotContains(t, r.stderr, "goroutine")
+			assert.NotContains(t, r.stderr, "s3cr3t")
 		})
 	}
 }

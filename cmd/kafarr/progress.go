@@ -44,21 +44,38 @@ const (
 // erases it.
 type progressBar struct {
 	w     io.Writer
-	stmts []adbc.Statement
 	stop  chan struct{}
 	done  sync.WaitGroup
 	drawn bool
+
+	mu    sync.Mutex
+	stmts []adbc.Statement
 }
 
-// startProgress starts a bar when on; otherwise the bar does nothing.
-func startProgress(w io.Writer, stmts []adbc.Statement, on bool) *progressBar {
-	p := &progressBar{w: w, stmts: stmts, stop: make(chan struct{})}
-	if !on || len(stmts) == 0 {
+// startProgress starts a bar when on; otherwise the bar does nothing. The
+// statements to watch are added as they start (a DuckDB query reads its
+// topics before it runs).
+func startProgress(w io.Writer, on bool) *progressBar {
+	p := &progressBar{w: w, stop: make(chan struct{})}
+	if !on {
 		return p
 	}
 	p.done.Add(1)
 	go p.run()
 	return p
+}
+
+// add watches a statement's progress too.
+func (p *progressBar) add(st adbc.Statement) {
+	p.mu.Lock()
+	p.stmts = append(p.stmts, st)
+	p.mu.Unlock()
+}
+
+func (p *progressBar) watched() []adbc.Statement {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]adbc.Statement(nil), p.stmts...)
 }
 
 func (p *progressBar) run() {
@@ -79,7 +96,7 @@ func (p *progressBar) run() {
 			continue
 		}
 		var done, total float64
-		for _, st := range p.stmts {
+		for _, st := range p.watched() {
 			getter, ok := st.(adbc.GetSetOptions)
 			if !ok {
 				continue

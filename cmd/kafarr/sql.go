@@ -104,19 +104,25 @@ func runSQL(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	defer sess.Close()
 
-	src, err := openResult(ctx, sess, &f, query)
+	bar := startProgress(env.stderr, !f.explain && (f.progress == "on" ||
+		(f.progress == "auto" && !f.follow && isTerminal(env.stderr))))
+	defer bar.Stop()
+	src, err := openResult(ctx, sess, &f, query, bar)
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
 		return err
 	}
-	defer src.Close()
+	defer func() {
+		bar.Stop() // before the statements it watches close
+		src.Close()
+	}()
 	if f.explain {
 		_, err := io.WriteString(env.stdout, src.explain())
 		return err
 	}
-	return writeResult(ctx, env, &f, src, mem)
+	return writeResult(ctx, env, &f, src, mem, bar)
 }
 
 // result is a running query: its stream, the statements reading Kafka
@@ -189,9 +195,9 @@ func readOffsets(rdr array.RecordReader) (start, end string) {
 
 // openResult runs query on the driver, or in DuckDB when the driver
 // cannot run it (or --engine says so).
-func openResult(ctx context.Context, sess *session, f *sqlFlags, query string) (*result, error) {
+func openResult(ctx context.Context, sess *session, f *sqlFlags, query string, bar *progressBar) (*result, error) {
 	if f.engine == engineDuckDB {
-		return openDuck(ctx, sess, f, query, "--engine duckdb")
+		return openDuck(ctx, sess, f, query, "--engine duckdb", bar)
 	}
 	st, err := newStatement(sess, f)
 	if err != nil {
@@ -204,6 +210,7 @@ func openResult(ctx context.Context, sess *session, f *sqlFlags, query string) (
 		rdr, _, err = st.ExecuteQuery(ctx)
 	}
 	if err == nil {
+		bar.add(st)
 		r := &result{rdr: rdr, stmts: []adbc.Statement{st}, engine: engineKafarr, query: query}
 		if topic, ok := rdr.Schema().Metadata().GetValue("kafarr.topic"); ok {
 			start, end := readOffsets(rdr)
@@ -226,7 +233,7 @@ func openResult(ctx context.Context, sess *session, f *sqlFlags, query string) (
 			strings.TrimPrefix(errorLine(err), "kafarr: "))
 	}
 	reason, _, _ := strings.Cut(strings.TrimPrefix(errorLine(err), "kafarr: "), "; ")
-	return openDuck(ctx, sess, f, query, "the driver answered: "+reason)
+	return openDuck(ctx, sess, f, query, "the driver answered: "+reason, bar)
 }
 
 // status is an error's ADBC status, or StatusUnknown.
@@ -269,7 +276,7 @@ func newStatement(sess *session, f *sqlFlags) (adbc.Statement, error) {
 
 // openDuck runs query in DuckDB over one kafarr read of each topic it
 // names, each narrowed by what the query allows (pushdown.go).
-func openDuck(ctx context.Context, sess *session, f *sqlFlags, query, reason string) (res *result, err error) {
+func openDuck(ctx context.Context, sess *session, f *sqlFlags, query, reason string, bar *progressBar) (res *result, err error) {
 	d, err := openDuckDB(ctx)
 	if err != nil {
 		return nil, err
@@ -277,6 +284,7 @@ func openDuck(ctx context.Context, sess *session, f *sqlFlags, query, reason str
 	r := &result{engine: engineDuckDB, reason: reason, duck: d, query: query}
 	defer func() {
 		if err != nil {
+			bar.Stop() // before the statements it watches close
 			r.Close()
 		}
 	}()
@@ -299,6 +307,7 @@ func openDuck(ctx context.Context, sess *session, f *sqlFlags, query, reason str
 			return nil, err
 		}
 		r.stmts = append(r.stmts, st)
+		bar.add(st)
 		start, end := readOffsets(rdr)
 		how := "read into a DuckDB table"
 		if t.refs > 1 {
@@ -375,7 +384,7 @@ func startTopicRead(ctx context.Context, sess *session, t *topicRead) (adbc.Stat
 // format. On an interrupt it finishes the output (a valid file with the
 // rows so far) and returns errInterrupted; on a failure it removes a
 // partly written -o file.
-func writeResult(ctx context.Context, env *cmdEnv, f *sqlFlags, src *result, mem memory.Allocator) error {
+func writeResult(ctx context.Context, env *cmdEnv, f *sqlFlags, src *result, mem memory.Allocator, bar *progressBar) error {
 	var w io.Writer = env.stdout
 	width, tty := terminal(env.stdout)
 	var file *os.File
@@ -407,7 +416,6 @@ func writeResult(ctx context.Context, env *cmdEnv, f *sqlFlags, src *result, mem
 		}
 		return err
 	}
-	bar := startProgress(env.stderr, src.stmts, f.progress == "on" || (f.progress == "auto" && !f.follow && isTerminal(env.stderr)))
 	var readErr error
 	for src.rdr.Next() {
 		if readErr = rw.Write(src.rdr.RecordBatch()); readErr != nil {
