@@ -7,5 +7,8 @@ package main
 //
 //	go build -tags duckdb_arrow .    (or make cli, from the repository root)
 //
-// Without the tag this file stops the build with the name below.
-var _ = build_the_kafarr_cli_with_tags_duckdb_arrow
+// Without the tag, duck.go is left out and these names stop the build with
+// the instruction as the error.
+type duckDB = build_the_kafarr_cli_with_tags_duckdb_arrow
+
+var openDuckDB = build_the_kafarr_cli_with_tags_duckdb_arrow
