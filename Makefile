@@ -11,22 +11,24 @@ all: build
 
 # cshared, py-venv, py-test, py-examples: the C library and the Python package.
 include mk/python.mk
+# cli, cli-vet, cli-test: the kafarr command line, a Go module of its own.
+include mk/cli.mk
 # bench-all, bench-quick, bench-phases: the comparison harness (bench/).
 include mk/bench.mk
 
-## build: compile every Go package and the C shared library.
-build: cshared
+## build: compile every Go package, the C shared library and the CLI.
+build: cshared cli
 	$(GO) build ./...
 
-## vet: go vet, a gofmt check and tidy-check.
-vet: tidy-check
+## vet: go vet (the root module and the CLI's), a gofmt check and tidy-check.
+vet: tidy-check cli-vet
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 ## tidy-check: fail when go.mod or go.sum is not what `go mod tidy` writes
 ## (tidy -diff prints the change and exits non-zero; its stderr, such as
 ## "go: downloading", is not part of the diff).
-tidy-check:
+tidy-check: cli-tidy-check
 	@out=$$($(GO) mod tidy -diff) && [ -z "$$out" ] || { printf '%s\n' "$$out"; echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; }
 
 ## test: the whole suite against a real local stack (Kafka broker + schema

@@ -13,6 +13,9 @@
 #   bench-quick    the same at 100k rows only, 3 repetitions, no RSS run; the
 #                  results go to .build/bench/quick.json, docs are left alone
 #   bench-phases   where one 100k-tick read into pandas spends its time
+#   bench-cli      `kafarr sql` aggregating 1,000,000 ticks vs the same query
+#                  in Python (kafarr -> pyarrow -> DuckDB), same run; rewrites
+#                  its table in docs/benchmarks.md (bench/cli.py)
 #
 # The stack comes from KAFARR_TEST_BROKERS / KAFARR_TEST_REGISTRY, sourced from
 # $(KAFARR_STACK_DIR)/env (default .build/stack/env) when unset: start it with
@@ -21,6 +24,9 @@
 
 ifndef PY_VENV
 include mk/python.mk
+endif
+ifndef CLI_BIN
+include mk/cli.mk
 endif
 
 BENCH_DIR        := .build/bench
@@ -39,7 +45,7 @@ BENCH_PY = set -e; \
 	fi; \
 	ADBC_KAFARR_LIBRARY=$(abspath $(CSHARED_LIB)) $(abspath $(PY_BIN))/python
 
-.PHONY: bench-venv bench-all bench-quick bench-phases
+.PHONY: bench-venv bench-all bench-quick bench-phases bench-cli
 
 $(BENCH_DEPS_STAMP): $(PY_STAMP) bench/requirements.txt
 	$(PY_BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -67,3 +73,9 @@ bench-quick: $(BENCH_DEPS_STAMP) $(BENCH_PLAIN) $(CSHARED_LIB)
 ## bench-phases: execute / fetch / to_pandas split of a 100k-tick read.
 bench-phases: $(BENCH_DEPS_STAMP) $(CSHARED_LIB)
 	$(BENCH_PY) bench/phases.py 100000 15
+
+## bench-cli: kafarr sql's GROUP BY over 1,000,000 ticks vs kafarr -> pyarrow
+## -> DuckDB in Python, same run; rewrites the bench:cli table of docs/benchmarks.md.
+BENCH_CLI_ARGS ?=
+bench-cli: $(PY_STAMP) $(CLI_BIN)
+	$(BENCH_PY) bench/cli.py --kafarr $(abspath $(CLI_BIN)) --md docs/benchmarks.md --out $(BENCH_DIR)/cli.json $(BENCH_CLI_ARGS)

@@ -27,8 +27,8 @@ STACK_ENV     := .build/stack/env
 PYTEST_ARGS   ?=
 
 # The library depends on every Go source of the module (the driver and all
-# it imports) and on the build's own files.
-CSHARED_SRCS := go.mod go.sum $(shell find . -name '*.go' -not -path './.build/*' -not -name '*_test.go' 2>/dev/null) \
+# it imports; not the CLI's module, cmd/kafarr) and on the build's own files.
+CSHARED_SRCS := go.mod go.sum $(shell find . -name '*.go' -not -path './.build/*' -not -path './cmd/kafarr/*' -not -name '*_test.go' 2>/dev/null) \
 	pkg/cshared/build.sh pkg/cshared/alias.go pkg/cshared/exports.map pkg/cshared/manifest.toml.in
 PY_SRCS := $(shell find python/adbc_kafarr python/adbc_driver_kafka -name '*.py' 2>/dev/null) \
 	python/pyproject.toml python/setup.py

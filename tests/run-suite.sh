@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-suite.sh is `make test`: it builds the C library and the Python venv,
 # starts the real stack (Apache Kafka broker and schema registry), runs every
-# Go and Python test against it, and always stops the stack, also when a test
+# Go test (the root module's and the CLI module's, cmd/kafarr) and Python
+# test against it, and always stops the stack, also when a test
 # fails or the run is interrupted.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,5 +29,12 @@ echo "== go vet"
 go vet ./...
 echo "== go test -race (real broker at $KAFARR_TEST_BROKERS, registry at $KAFARR_TEST_REGISTRY)"
 go test -race -count=1 -timeout 25m ./...
+# cmd/kafarr is a module of its own (it embeds DuckDB through cgo), which
+# `go vet ./...` and `go test ./...` above do not enter.
+echo "== kafarr CLI (cmd/kafarr): build, go vet, go test -race (builds and runs the binary against the stack)"
+cli_start=$(date +%s)
+make --no-print-directory cli cli-vet
+make --no-print-directory cli-test
+echo "== kafarr CLI took $(( $(date +%s) - cli_start ))s"
 echo "== pytest (adbc_driver_manager loading the real library)"
 make --no-print-directory py-test
