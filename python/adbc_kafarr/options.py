@@ -134,6 +134,10 @@ class StatementOptions(enum.Enum):
     INGEST_PARTITIONS = "kafarr.ingest.partitions"
     #: Replication factor of topics an ingest creates. Default: the broker's.
     INGEST_REPLICATION_FACTOR = "kafarr.ingest.replication_factor"
+    #: Largest record an ingest produces, in bytes (1024 .. 2^30). Default:
+    #: the topic's ``max.message.bytes`` (the broker's ``message.max.bytes``
+    #: when it cannot be described).
+    INGEST_MAX_RECORD_BYTES = "kafarr.ingest.max_record_bytes"
 
     # Topic deletion and catalog.
     #: Permit ingest mode ``replace`` and ``DROP TABLE``. Default ``false``.
