@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-adbc/go/adbc"
@@ -36,7 +37,10 @@ type execution struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	kr      *kafkaio.Reader
+	kr *kafkaio.Reader
+	// shown is kr for progress, which GetOption reads from other
+	// goroutines while the read's own goroutine opens and reopens kr.
+	shown   atomic.Pointer[kafkaio.Reader]
 	ranges  []kafkaio.PartitionRange // what kr reads: the plan's, or a widened window
 	pending []*kafkaio.RecordBatch
 }
@@ -169,6 +173,7 @@ func (e *execution) open() error {
 		return err
 	}
 	e.kr = kr
+	e.shown.Store(kr)
 	return nil
 }
 

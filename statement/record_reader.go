@@ -262,8 +262,9 @@ func (r *recordReader) commit() (err error) {
 
 // progress returns the records read and the total the snapshot implies.
 func (r *recordReader) progress() (done, total int64) {
-	if r.e.kr == nil {
+	kr := r.e.shown.Load()
+	if kr == nil {
 		return 0, r.plan.snap.Total()
 	}
-	return r.e.kr.Progress()
+	return kr.Progress()
 }
