@@ -127,7 +127,7 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 	}
 	base := partitionDescriptor{
 		Version: descriptorVersion, SQL: s.sql, Topic: p.snap.Topic,
-		Value: formatDescriptor{Format: string(p.set.ValueFormat), Subject: p.value.subject, SchemaID: p.value.readerID},
+		Value:   formatDescriptor{Format: string(p.set.ValueFormat), Subject: p.value.subject, SchemaID: p.value.readerID},
 		Options: map[string]string{},
 	}
 	if p.wantsColumn("_key") {
