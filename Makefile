@@ -11,7 +11,7 @@ all: build
 
 # cshared, py-venv, py-test, py-examples: the C library and the Python package.
 include mk/python.mk
-# bench-all, bench-quick, bench-phases: the comparison harness (bench/).
+# bench-all, bench-quick, bench-phases, bench-scaleout: the comparison harness (bench/).
 include mk/bench.mk
 
 ## build: compile every Go package and the C shared library.

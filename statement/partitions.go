@@ -54,8 +54,9 @@ type formatDescriptor struct {
 	Schema []byte `json:"schema,omitempty"`
 }
 
-// descriptorVersion is the descriptor layout's version. 2 added Value,
-// Key and splits finer than a partition; a reader refuses any other.
+// descriptorVersion is the descriptor layout's version. 2 added Value and
+// Key; a reader also takes version 1 (whose Options carry the formats), so
+// that descriptors in flight survive an upgrade, and refuses any other.
 const descriptorVersion = 2
 
 // maxSplits bounds how many descriptors one ExecutePartitions returns: a
@@ -217,7 +218,7 @@ func cutRange(r kafkaio.PartitionRange, n int64) []kafkaio.PartitionRange {
 func ReadPartition(ctx context.Context, sess *session.Session, descriptor []byte) (rdr array.RecordReader, err error) {
 	defer guard(&err)
 	var d partitionDescriptor
-	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version != descriptorVersion || d.SQL == "" {
+	if jerr := json.Unmarshal(descriptor, &d); jerr != nil || d.Version < 1 || d.Version > descriptorVersion || d.SQL == "" {
 		return nil, adbcerr.New(adbc.StatusInvalidArgument, "ReadPartition: not a kafarr partition descriptor (from ExecutePartitions of a compatible kafarr version)")
 	}
 	parsed, err := sqlparse.Parse(d.SQL)
