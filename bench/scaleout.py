@@ -40,6 +40,8 @@ import adbc_kafarr
 import adbc_kafarr.dask
 import adbc_kafarr.dbapi
 
+import proccpu
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN, END = "<!-- bench:scaleout:begin -->", "<!-- bench:scaleout:end -->"
 
@@ -62,32 +64,54 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def _own_cpu() -> float:
+    """This process's CPU seconds (run on each Dask worker)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def bench_dask(uri: str, sql: str, rows: int, workers: list[int], reps: int) -> list[dict]:
     from distributed import Client, LocalCluster
 
+    broker = proccpu.find_broker()
     out = []
     for n in workers:
         with LocalCluster(
             n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster, Client(cluster):
+        ) as cluster, Client(cluster) as client:
             for splits in (1, 4):
                 max_rows = None if splits == 1 else -(-rows // splits)
 
-                def run() -> int:
-                    df = adbc_kafarr.dask.read_sql(sql, uri, max_rows=max_rows)
+                def run() -> tuple[int, float]:
+                    t = time.perf_counter()
+                    df = adbc_kafarr.dask.read_sql(sql, uri, max_rows=max_rows)  # plans: one snapshot
+                    planned = time.perf_counter() - t
                     assert df.npartitions == splits, df.npartitions
-                    return int(df.map_partitions(len).compute().sum())
+                    return int(df.map_partitions(len).compute().sum()), planned
+
+                def cpu() -> tuple[float, float]:
+                    workers = sum(client.run(_own_cpu).values())
+                    return workers, proccpu.process_cpu(broker) if broker else float("nan")
 
                 run()  # warm-up: worker connections, imports
-                secs = []
+                secs, plans, wcpu, bcpu = [], [], [], []
                 for _ in range(reps):
+                    w0, b0 = cpu()
                     t = time.perf_counter()
-                    got = run()
+                    got, planned = run()
                     secs.append(time.perf_counter() - t)
+                    w1, b1 = cpu()
+                    plans.append(planned)
+                    wcpu.append(w1 - w0)
+                    bcpu.append(b1 - b0)
                     if got != rows:
                         sys.exit(f"dask: read {got} of {rows} rows")
                 med = statistics.median(secs)
-                out.append({"workers": n, "splits": splits, "seconds": secs, "median_s": med, "rows_per_s": rows / med})
+                out.append(
+                    {"workers": n, "splits": splits, "seconds": secs, "median_s": med, "rows_per_s": rows / med,
+                     "plan_s": statistics.median(plans), "worker_cpu_s": statistics.median(wcpu),
+                     "broker_cpu_s": min(bcpu)}
+                )  # fmt: skip
                 print(f"dask workers={n} splits={splits}: {rows / med / 1e6:.2f} M rows/s", file=sys.stderr)
     return out
 
@@ -109,7 +133,9 @@ def bench_spark(args, topic: str, avro_schema: str) -> list[dict]:
             med = r[name]["median_s"]
             out.append(
                 {"cores": n, "source": name, "splits": r[name]["splits"], "seconds": r[name]["seconds"],
-                 "median_s": med, "rows_per_s": args.rows / med, "spark": r["spark"], "check": r[name]["check"]}
+                 "median_s": med, "rows_per_s": args.rows / med, "plan_s": r[name]["plan_s"],
+                 "spark_cpu_s": r[name]["spark_cpu_s"], "broker_cpu_s": r[name]["broker_cpu_s"],
+                 "spark": r["spark"], "check": r[name]["check"]}
             )  # fmt: skip
             print(f"spark local[{n}] {name}: {args.rows / med / 1e6:.2f} M rows/s", file=sys.stderr)
     # Both sources must have decoded the same values.
@@ -134,32 +160,41 @@ def report(res: dict) -> str:
         f"{res['pyspark_bench']} (this comparison: the newest with spark-sql-kafka and spark-avro "
         "jars on Maven Central).",
         "",
+        f"Values average {res['value_bytes'] / rows:.1f} bytes (Confluent-framed Avro). Workers' and Spark's "
+        "CPU: the median over the runs of the CPU seconds their processes used during a run; broker CPU: "
+        "the least over the runs (the broker is shared with other jobs).",
+        "",
         "### Dask: LocalCluster(n_workers=N, threads_per_worker=1, processes=True)",
         "",
-        "| workers N | splits | median s | rows/s | vs 1 worker, same splits |",
-        "|---:|---:|---:|---:|---:|",
+        "| workers N | splits | median s | of which planning s | rows/s | vs 1 worker, same splits "
+        "| workers' CPU s | broker CPU s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base = {d["splits"]: d["rows_per_s"] for d in res["dask"] if d["workers"] == 1}
     for d in res["dask"]:
         ratio = d["rows_per_s"] / base[d["splits"]]
         lines.append(
-            f"| {d['workers']} | {d['splits']} | {d['median_s']:.2f} | {fmt_rate(d['rows_per_s'])} | {ratio:.2f}x |"
+            f"| {d['workers']} | {d['splits']} | {d['median_s']:.2f} | {d['plan_s']:.2f} | "
+            f"{fmt_rate(d['rows_per_s'])} | {ratio:.2f}x | {d['worker_cpu_s']:.2f} | {d['broker_cpu_s']:.2f} |"
         )
     lines += [
         "",
         "### Spark local[N], 4 splits",
         "",
-        "| cores N | source | median s | rows/s | vs local[1], same source | kafarr vs Kafka source |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| cores N | source | median s | of which planning s | rows/s | read rows/s (after planning) "
+        "| vs local[1], same source | kafarr vs Kafka source | Spark CPU s | broker CPU s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sbase = {s["source"]: s["rows_per_s"] for s in res["spark"] if s["cores"] == 1}
     kafka = {s["cores"]: s["rows_per_s"] for s in res["spark"] if s["source"] == "spark-kafka+from_avro"}
     names = {"spark-kafka+from_avro": "Kafka source + `from_avro`", "kafarr": "kafarr source"}
     for s in res["spark"]:
         vs = "" if s["source"] != "kafarr" else f"{s['rows_per_s'] / kafka[s['cores']]:.2f}x"
+        read_rate = res["rows"] / max(s["median_s"] - s["plan_s"], 1e-9)
         lines.append(
-            f"| {s['cores']} | {names[s['source']]} | {s['median_s']:.2f} | {fmt_rate(s['rows_per_s'])} | "
-            f"{s['rows_per_s'] / sbase[s['source']]:.2f}x | {vs} |"
+            f"| {s['cores']} | {names[s['source']]} | {s['median_s']:.2f} | {s['plan_s']:.2f} | "
+            f"{fmt_rate(s['rows_per_s'])} | {fmt_rate(read_rate)} | {s['rows_per_s'] / sbase[s['source']]:.2f}x | {vs} | "
+            f"{s['spark_cpu_s']:.2f} | {s['broker_cpu_s']:.2f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -189,9 +224,15 @@ def main() -> None:
         with conn.cursor() as cur:
             schema = cur.adbc_execute_schema(f'SELECT * FROM "{topic}"')
     avro_schema = schema.metadata[b"kafarr.value.schema"].decode()
+    with adbc_kafarr.dbapi.connect(args.uri) as conn, conn.cursor() as cur:
+        cur.adbc_statement.set_options(**{"kafarr.value.format": "binary"})
+        cur.execute(f'SELECT _value FROM "{topic}"')
+        import pyarrow.compute as pc
+
+        value_bytes = pc.sum(pc.binary_length(cur.fetch_arrow_table()["_value"])).as_py()
     sql = f'SELECT inst, t, dt, bid, ask FROM "{topic}"'
 
-    res = {"rows": args.rows, "reps": args.reps, "topic": topic, "load_start": load0}
+    res = {"rows": args.rows, "reps": args.reps, "topic": topic, "load_start": load0, "value_bytes": value_bytes}
     res["dask"] = bench_dask(args.uri, sql, args.rows, args.workers, args.reps)
     res["spark"] = bench_spark(args, topic, avro_schema) if args.spark_python else []
     import dask

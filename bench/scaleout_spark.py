@@ -10,8 +10,9 @@ It reads the same topic, in the same session, through
   binary only; ``minPartitions`` makes the splits;
 - kafarr's Spark source, ``max_rows`` making the splits;
 
-and times an aggregate over every decoded field (so that no decoding is
-pruned away), printing one JSON object of timings.
+and times, on a new DataFrame per run, the planning of its splits
+(``getNumPartitions``) and then an aggregate over every decoded field (so
+that no decoding is pruned away), printing one JSON object of timings.
 
     python bench/scaleout_spark.py --cores 2 --topic T --uri URI --splits 4 --reps 3
 """
@@ -45,6 +46,9 @@ def main() -> None:
     from pyspark.sql.avro.functions import from_avro
 
     import adbc_kafarr.spark
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import proccpu
 
     t0 = time.perf_counter()
     spark = (
@@ -99,17 +103,27 @@ def main() -> None:
     for name, make in (("spark-kafka+from_avro", kafka_source), ("kafarr", kafarr_source)):
         make().rdd.getNumPartitions()  # resolve jars, classes, the first connection
         aggregate(make()).collect()  # warm-up: JIT, Python workers
-        secs, result, parts = [], None, None
+        broker = proccpu.find_broker()
+        secs, plans, scpu, bcpu, result, parts = [], [], [], [], None, None
         for _ in range(a.reps):
             df = make()  # a new DataFrame: each run plans and snapshots anew
+            s0, b0 = proccpu.tree_cpu(os.getpid()), proccpu.process_cpu(broker) if broker else float("nan")
             t = time.perf_counter()
+            parts = df.rdd.getNumPartitions()  # planning: the splits
+            planned = time.perf_counter()
             rows = aggregate(df).collect()
             secs.append(time.perf_counter() - t)
+            plans.append(planned - t)
+            scpu.append(proccpu.tree_cpu(os.getpid()) - s0)
+            bcpu.append((proccpu.process_cpu(broker) if broker else float("nan")) - b0)
             result = rows[0].asDict()
-            parts = df.rdd.getNumPartitions()
         if result["n"] != a.rows or result["inst"] != a.rows:
             sys.exit(f"{name}: read {result} of {a.rows} rows")
-        out[name] = {"seconds": secs, "median_s": statistics.median(secs), "splits": parts, "check": result}
+        out[name] = {
+            "seconds": secs, "median_s": statistics.median(secs), "plan_s": statistics.median(plans),
+            "spark_cpu_s": statistics.median(scpu), "broker_cpu_s": min(bcpu),
+            "splits": parts, "check": result,
+        }  # fmt: skip
     spark.stop()
     print(json.dumps(out))
 
