@@ -26,7 +26,16 @@ from . import dbapi
 from ._convert import OptionKey, OptionValue
 from ._convert import options as _options
 
-__all__ = ["Plan", "close_connections", "plan", "read_split", "read_split_batches", "statement_options"]
+__all__ = [
+    "Plan",
+    "close_connections",
+    "execute_schema",
+    "plan",
+    "read_split",
+    "read_split_batches",
+    "statement_options",
+    "worker_connection",
+]
 
 #: The statement option that cuts partitions into finer splits.
 MAX_ROWS = "kafarr.partitions.max_rows"
