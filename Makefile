@@ -13,7 +13,7 @@ all: build
 include mk/python.mk
 # cli, cli-vet, cli-test: the kafarr command line, a Go module of its own.
 include mk/cli.mk
-# bench-all, bench-quick, bench-phases: the comparison harness (bench/).
+# bench-all, bench-quick, bench-phases, bench-scaleout: the comparison harness (bench/).
 include mk/bench.mk
 
 ## build: compile every Go package, the C shared library and the CLI.

@@ -1,7 +1,8 @@
 """Reading one topic in parallel: ExecutePartitions returns one descriptor
-per Kafka partition; any process (or machine) reads its slice with
-ReadPartition on its own connection. This is how Dask, Ray or Spark workers
-share a topic.
+per Kafka partition (or per finer split, with kafarr.partitions.max_rows);
+any process (or machine) reads its slice with ReadPartition on its own
+connection. adbc_kafarr.dask, adbc_kafarr.spark and adbc_kafarr.ray do the
+same with one task per split (docs/scaleout.md).
 
     python examples/parallel_read.py
 """

@@ -16,6 +16,12 @@
 #   bench-cli      `kafarr sql` aggregating 1,000,000 ticks vs the same query
 #                  in Python (kafarr -> pyarrow -> DuckDB), same run; rewrites
 #                  its table in docs/benchmarks.md (bench/cli.py)
+#   bench-scaleout a 1-partition topic of 2,000,000 ticks read in 1 vs 4 splits
+#                  on Dask LocalCluster(1, 2 workers), and Spark's Kafka source +
+#                  from_avro vs kafarr's Spark source on local[1], local[2]
+#                  (bench/scaleout.py; Spark 4.2.0 in .build/bench-spark, whose
+#                  Kafka and Avro jars come from Maven Central); rewrites the
+#                  scale-out section of docs/benchmarks.md
 #
 # The stack comes from KAFARR_TEST_BROKERS / KAFARR_TEST_REGISTRY, sourced from
 # $(KAFARR_STACK_DIR)/env (default .build/stack/env) when unset: start it with
@@ -45,7 +51,12 @@ BENCH_PY = set -e; \
 	fi; \
 	ADBC_KAFARR_LIBRARY=$(abspath $(CSHARED_LIB)) $(abspath $(PY_BIN))/python
 
-.PHONY: bench-venv bench-all bench-quick bench-phases bench-cli
+BENCH_SPARK_VENV  := .build/bench-spark
+BENCH_SPARK_DEPS  := $(BENCH_SPARK_VENV)/.kafarr-deps
+BENCH_SPARK_STAMP := $(BENCH_SPARK_VENV)/.kafarr-installed
+SCALEOUT_ARGS     ?=
+
+.PHONY: bench-venv bench-all bench-quick bench-phases bench-cli bench-scaleout
 
 $(BENCH_DEPS_STAMP): $(PY_STAMP) bench/requirements.txt
 	$(PY_BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -79,3 +90,20 @@ bench-phases: $(BENCH_DEPS_STAMP) $(CSHARED_LIB)
 BENCH_CLI_ARGS ?=
 bench-cli: $(PY_STAMP) $(CLI_BIN)
 	$(BENCH_PY) bench/cli.py --kafarr $(abspath $(CLI_BIN)) --md docs/benchmarks.md --out $(BENCH_DIR)/cli.json $(BENCH_CLI_ARGS)
+
+$(BENCH_SPARK_DEPS): bench/requirements-spark.txt python/requirements.txt
+	rm -rf $(BENCH_SPARK_VENV)
+	$(PYTHON) -m venv $(BENCH_SPARK_VENV)
+	cd bench && $(abspath $(BENCH_SPARK_VENV))/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+$(BENCH_SPARK_STAMP): $(BENCH_SPARK_DEPS) $(CSHARED_LIB) $(PY_SRCS)
+	KAFARR_PREBUILT_LIBRARY=$(abspath $(CSHARED_LIB)) \
+		$(BENCH_SPARK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
+	touch $@
+
+## bench-scaleout: splits on Dask and Spark (issue 15); rewrites the scale-out section of docs/benchmarks.md.
+bench-scaleout: $(PY_STAMP) $(BENCH_SPARK_STAMP) $(CSHARED_LIB)
+	@mkdir -p $(BENCH_DIR)
+	$(BENCH_PY) bench/scaleout.py --spark-python $(abspath $(BENCH_SPARK_VENV))/bin/python \
+		--out $(abspath $(BENCH_DIR))/scaleout.json --md docs/benchmarks.md $(SCALEOUT_ARGS)

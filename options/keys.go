@@ -118,6 +118,11 @@ const (
 	KeyFormatKey = "kafarr.key.format"
 	// KeySubject names the key subject; unset, it is <topic>-key.
 	KeySubject = "kafarr.key.subject"
+
+	// PartitionsMaxRows makes ExecutePartitions cut each Kafka partition's
+	// snapshot range into splits of at most this many offsets (Trino's
+	// kafka.messages-per-split). Unset, a split is a whole partition.
+	PartitionsMaxRows = "kafarr.partitions.max_rows"
 )
 
 // Ingest options; settable on the database, the connection or the

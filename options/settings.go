@@ -151,6 +151,10 @@ type ReadSettings struct {
 	KeyFormat       KeyFormat
 	KeySubject      string        // "" for <topic>-key
 	RegistryTimeout time.Duration // kafarr.schema_registry.timeout_ms
+	// SplitMaxRows is kafarr.partitions.max_rows: the most offsets one
+	// split of ExecutePartitions covers; 0 (unset) for one split per Kafka
+	// partition.
+	SplitMaxRows int64
 	// AllowDeleteTopics is kafarr.allow_delete_topics (DROP TABLE).
 	AllowDeleteTopics bool
 	IncludeInternal   bool // kafarr.catalog.include_internal
@@ -177,6 +181,7 @@ func (s *Store) Read() ReadSettings {
 		KeyFormat:         typedAs[KeyFormat](s, KeyFormatKey),
 		KeySubject:        typedAs[string](s, KeySubject),
 		RegistryTimeout:   millis(s, SchemaRegistryTimeoutMs),
+		SplitMaxRows:      max(optionalInt(s, PartitionsMaxRows), 0),
 		AllowDeleteTopics: typedAs[bool](s, AllowDeleteTopics),
 		IncludeInternal:   typedAs[bool](s, CatalogIncludeInternal),
 	}

@@ -85,7 +85,7 @@ func TestDefaultsFromDefs(t *testing.T) {
 	// Spot checks of the parsing (the defs table is the source; these
 	// catch a settings field read from the wrong key).
 	r, in := empty.Read(), empty.Ingest()
-	if r.Timeout != 30*time.Second || r.RegistryTimeout != 10*time.Second || r.BatchRows != 65536 ||
+	if r.Timeout != 30*time.Second || r.RegistryTimeout != 10*time.Second || r.BatchRows != 65536 || r.SplitMaxRows != 0 ||
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_partition", "_offset", "_timestamp"}) || r.Schema != (ReadSchemaSpec{Kind: SchemaLatest}) {
 		t.Errorf("read defaults: %+v", r)
 	}
@@ -109,7 +109,7 @@ var sampleValues = map[string]string{
 	ConsumerGroup: "g", ReadTimeoutMs: "5", ReadBatchRows: "9", ReadIsolation: "read_uncommitted",
 	ReadMetadataColumns: "_key,_topic", ReadFollow: "true", ReadStart: "latest", ReadSchema: "version:4",
 	ReadOnError: "null", ReadUnionMode: "dense", ValueFormatKey: "string", ValueSubjectStrategy: "record",
-	ValueSubject: "vs", KeyFormatKey: "avro", KeySubject: "ks",
+	ValueSubject: "vs", KeyFormatKey: "avro", KeySubject: "ks", PartitionsMaxRows: "25000",
 	IngestValueSubject: "ivs", IngestValueSchemaVersion: "3", IngestRecordName: "a.b", IngestAutoRegister: "false",
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",
@@ -195,6 +195,7 @@ func TestBadSetKeepsTypedValue(t *testing.T) {
 		{ReadFollow, "true", "yes", LevelStatement},
 		{IngestValueSchemaVersion, "4", "-1", LevelStatement},
 		{IngestPartitions, "3", "0", LevelStatement},
+		{PartitionsMaxRows, "25000", "0", LevelConnection},
 		{BootstrapServers, "a:1", "a", LevelDatabase},
 	}
 	for _, tt := range tests {

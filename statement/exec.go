@@ -58,12 +58,15 @@ const (
 )
 
 // startRead plans q against the cluster and, for execRows, starts reading.
-// fixed, when set, replaces the offset snapshot (a partition descriptor's
-// range). The caller closes the execution.
-func startRead(ctx context.Context, sess *session.Session, set options.ReadSettings, sql string, q *sqlparse.Query, fixed *kafkaio.Snapshot, mode execMode) (*execution, error) {
+// fixed, when set, replaces the offset snapshot and the key schema lookup
+// (a partition descriptor's). The caller closes the execution.
+func startRead(ctx context.Context, sess *session.Session, set options.ReadSettings, sql string, q *sqlparse.Query, fixed *pinned, mode execMode) (*execution, error) {
 	p, err := newPlan(sql, q, set)
 	if err != nil {
 		return nil, err
+	}
+	if fixed != nil {
+		p.key.pinnedID = fixed.keySchemaID
 	}
 	// Planning (metadata, offsets, schemas) is bounded too, since
 	// franz-go retries an unreachable cluster until its context ends: by
@@ -83,13 +86,13 @@ func startRead(ctx context.Context, sess *session.Session, set options.ReadSetti
 
 // planOnCluster gathers what the planner needs (offsets, schemas) and completes
 // the plan.
-func (e *execution) planOnCluster(budget time.Duration, fixed *kafkaio.Snapshot, mode execMode) error {
+func (e *execution) planOnCluster(budget time.Duration, fixed *pinned, mode execMode) error {
 	p := e.plan
 	ctx, cancel := context.WithTimeout(e.ctx, budget)
 	defer cancel()
 	lookups := e.startLookups(ctx)
 	if fixed != nil {
-		p.planRanges(*fixed, nil)
+		p.planRanges(fixed.snap, nil)
 	} else {
 		snap, ts, err := e.offsetsWithin(ctx, max(p.set.Timeout, minPlanTimeout))
 		if err != nil {

@@ -81,9 +81,14 @@ type readValue struct {
 
 // readKey says how _key is decoded, when it is built at all.
 type readKey struct {
-	format options.KeyFormat // binary, string or avro: auto is settled
-	cache  *avroarrow.DecoderCache
-	typ    arrow.DataType
+	format  options.KeyFormat // binary, string or avro: auto is settled
+	subject string            // of an Avro key's schema
+	id      int               // registry id of an Avro key's schema
+	cache   *avroarrow.DecoderCache
+	typ     arrow.DataType
+	// pinnedID, when not 0, is the Avro key schema a partition
+	// descriptor fixed: looked up by id instead of the subject's latest.
+	pinnedID int
 }
 
 // newPlan starts a plan for q: it rejects what the grammar allows but

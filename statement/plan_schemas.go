@@ -235,6 +235,10 @@ func (e *execution) lookupKey(ctx context.Context) *lookup {
 			}
 			return lookupResult{skip: true}
 		}
+		if id := p.key.pinnedID; id > 0 {
+			info, err := sess.Registry.SchemaByID(ctx, id)
+			return lookupResult{subject: subject, info: info, err: err}
+		}
 		info, err := sess.Registry.Latest(ctx, subject)
 		if adbcerr.Status(err) == adbc.StatusNotFound && p.set.KeyFormat == options.KeyAuto {
 			return lookupResult{skip: true}
@@ -245,9 +249,10 @@ func (e *execution) lookupKey(ctx context.Context) *lookup {
 
 // chooseKey settles how _key is decoded, when it is built at all.
 func (p *readPlan) chooseKey(res lookupResult) error {
-	p.key = readKey{format: options.KeyBinary, typ: arrow.BinaryTypes.Binary}
+	pinnedID := p.key.pinnedID
+	p.key = readKey{format: options.KeyBinary, typ: arrow.BinaryTypes.Binary, pinnedID: pinnedID}
 	if p.wantsColumn("_key") && p.set.KeyFormat == options.KeyString {
-		p.key = readKey{format: options.KeyString, typ: arrow.BinaryTypes.String}
+		p.key = readKey{format: options.KeyString, typ: arrow.BinaryTypes.String, pinnedID: pinnedID}
 		return nil
 	}
 	switch {
@@ -264,7 +269,7 @@ func (p *readPlan) chooseKey(res lookupResult) error {
 	if err != nil {
 		return adbcerr.New(adbc.StatusInvalidData, "key subject %q: %v", res.subject, err)
 	}
-	p.key = readKey{format: options.KeyAvro, cache: cache, typ: keyArrowType(cache.Schema())}
+	p.key = readKey{format: options.KeyAvro, subject: res.subject, id: res.info.ID, cache: cache, typ: keyArrowType(cache.Schema()), pinnedID: pinnedID}
 	return nil
 }
 

@@ -102,6 +102,10 @@ class StatementOptions(enum.Enum):
     KEY_FORMAT = "kafarr.key.format"
     #: Key subject. Default ``<topic>-key``.
     KEY_SUBJECT = "kafarr.key.subject"
+    #: ``ExecutePartitions`` (``adbc_execute_partitions``, and the Dask,
+    #: Spark and Ray readers) cuts each partition into splits of at most
+    #: this many offsets. Default: one split per Kafka partition.
+    PARTITIONS_MAX_ROWS = "kafarr.partitions.max_rows"
 
     # Ingest.
     #: Subject whose schema encodes ingested rows (pykafarr's message type).
