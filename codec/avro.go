@@ -3,6 +3,7 @@ package codec
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -104,6 +105,12 @@ func (a *Avro) Append(ctx context.Context, msg []byte, bb *avroarrow.BatchBuilde
 	if sid != a.lastID || dec == nil {
 		dec, err = a.cache.Get(sid, func(id int32) (*avroarrow.Schema, error) { return a.lookup(ctx, id) })
 		if err != nil {
+			var re *avroarrow.ResolveError
+			if errors.As(err, &re) {
+				// The writer schema cannot be read as the reader: the
+				// message's fault, for on_error to decide.
+				return sid, fmt.Sprintf("%s schema id %d: %v", a.opts.What, sid, re), nil
+			}
 			switch adbcerr.Status(err) {
 			case adbc.StatusIO, adbc.StatusTimeout, adbc.StatusCancelled, adbc.StatusInvalidState:
 				// Not the message's fault: no on_error setting may
