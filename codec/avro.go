@@ -117,7 +117,7 @@ func (a *Avro) Append(ctx context.Context, msg []byte, bb *avroarrow.BatchBuilde
 				// read past a registry that cannot answer.
 				return sid, "", adbcerr.Wrap(err, "looking up %s schema id %d", a.opts.What, sid)
 			}
-			return sid, fmt.Sprintf("%s schema id %d: %s", a.opts.What, sid, strings.TrimPrefix(err.Error(), "kafarr: ")), nil
+			return sid, fmt.Sprintf("%s schema id %d: %s", a.opts.What, sid, reason(err)), nil
 		}
 		a.lastID, a.last = sid, dec
 	}
@@ -145,4 +145,14 @@ func (a *Avro) AppendRun(b *kafkaio.RecordBatch, at, max int, bb *avroarrow.Batc
 		}
 	}
 	return i - at, id
+}
+
+// reason is err's text as the reason of a row's failure (_error, or an
+// InvalidData message): an adbc.Error's message without its status and
+// the "kafarr: " prefix.
+func reason(err error) string {
+	if ae, ok := adbcerr.As(err); ok {
+		return strings.TrimPrefix(ae.Msg, adbcerr.Prefix)
+	}
+	return strings.TrimPrefix(err.Error(), adbcerr.Prefix)
 }

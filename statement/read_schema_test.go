@@ -206,6 +206,10 @@ func TestReadOnError(t *testing.T) {
 				if s, ok := r[4].(string); !ok || !strings.Contains(s, msg) {
 					t.Fatalf("row %d: _error %v, want it to mention %q", i, r[4], msg)
 				}
+				// A reason, not an error's text: no status, no prefix.
+				if s := r[4].(string); strings.Contains(s, "kafarr:") || strings.Contains(s, "Invalid Data") || strings.Contains(s, "I/O") {
+					t.Fatalf("row %d: _error %q carries an error's status or prefix", i, s)
+				}
 				continue
 			}
 			if r[4] != nil {
