@@ -92,63 +92,14 @@ func (s *scanner) decimal(n *node, c *avroarrow.Column, ch byte) {
 // get the unscaled value at the target scale; nd counts the digits. msg
 // says why the number cannot be held exactly at that scale.
 func decimalDigits(text []byte, target int) (neg bool, digits []byte, nd, scale int, msg string) {
-	i := 0
-	if text[0] == '-' {
-		neg = true
-		i++
-	}
-	mant := text[i:]
-	exp := 0
-	for k, c := range mant {
-		if c == 'e' || c == 'E' {
-			e := mant[k+1:]
-			mant = mant[:k]
-			sign := 1
-			if e[0] == '+' || e[0] == '-' {
-				if e[0] == '-' {
-					sign = -1
-				}
-				e = e[1:]
-			}
-			for _, d := range e {
-				if exp < 1_000_000 {
-					exp = exp*10 + int(d-'0')
-				}
-			}
-			exp *= sign
-			break
-		}
-	}
-	fracLen := 0
-	for k, c := range mant {
-		if c == '.' {
-			fracLen = len(mant) - k - 1
-			break
-		}
-	}
-	first, last := -1, -1
-	for k, c := range mant {
-		if c != '.' && c != '0' {
-			if first < 0 {
-				first = k
-			}
-			last = k
-		}
-	}
-	if first < 0 {
+	neg, digits, pow := splitNumber(text)
+	if digits == nil {
 		return false, nil, 0, 0, ""
 	}
-	trailing := 0
-	for _, c := range mant[last+1:] {
-		if c != '.' {
-			trailing++
-		}
-	}
-	scale = exp - fracLen + trailing + target
+	scale = pow + target
 	if scale < 0 {
 		return false, nil, 0, 0, fmt.Sprintf("%s has more than %d decimal places", text, target)
 	}
-	digits = mant[first : last+1]
 	nd = len(digits)
 	for _, c := range digits {
 		if c == '.' {

@@ -59,10 +59,12 @@ func (s *scanner) intVal(negMax, posMax uint64, typ string) (neg bool, mag uint6
 	return false, 0, false
 }
 
-// exactInteger converts the JSON number text to an integer's sign and
-// magnitude when its value is an integer that fits uint64; else msg says
-// why not.
-func exactInteger(text []byte) (neg bool, mag uint64, msg string) {
+// splitNumber splits the text of a JSON number into its sign and its
+// significant digits, from the first non-zero one to the last (possibly
+// with a '.' inside; empty for zero), and the power of ten that turns
+// those digits, read as an integer, into the number's value. exactInteger
+// and decimalDigits share it, so that both read a number's digits alike.
+func splitNumber(text []byte) (neg bool, digits []byte, pow int) {
 	i := 0
 	if text[0] == '-' {
 		neg = true
@@ -107,7 +109,7 @@ func exactInteger(text []byte) (neg bool, mag uint64, msg string) {
 		}
 	}
 	if first < 0 {
-		return neg, 0, ""
+		return neg, nil, 0
 	}
 	trailing := 0
 	for _, c := range mant[last+1:] {
@@ -115,13 +117,23 @@ func exactInteger(text []byte) (neg bool, mag uint64, msg string) {
 			trailing++
 		}
 	}
-	scale := exp - fracLen + trailing
+	return neg, mant[first : last+1], exp - fracLen + trailing
+}
+
+// exactInteger converts the JSON number text to an integer's sign and
+// magnitude when its value is an integer that fits uint64; else msg says
+// why not.
+func exactInteger(text []byte) (neg bool, mag uint64, msg string) {
+	neg, digits, scale := splitNumber(text)
+	if digits == nil {
+		return neg, 0, ""
+	}
 	if scale < 0 {
 		return false, 0, string(text) + " is not an integer"
 	}
 	const limit = math.MaxUint64 / 10
 	var v uint64
-	for _, c := range mant[first : last+1] {
+	for _, c := range digits {
 		if c == '.' {
 			continue
 		}

@@ -102,32 +102,11 @@ func (d *Decoder) Decode(body []byte, b *avroarrow.BatchBuilder) error {
 	return nil
 }
 
-// Varint decoding: the one-byte case inline, the rest in varintSlow.
+// Varint decoding: the one-byte case inline, the rest in varint.
 const (
 	errTruncated = -1
 	errOverflow  = -2
 )
-
-// varintSlow reads a varint of at most 10 bytes at b[pos:], returning the
-// position after it, or errTruncated or errOverflow.
-func varintSlow(b []byte, pos int) (uint64, int) {
-	var x uint64
-	for k := 0; k < 10; k++ {
-		if pos >= len(b) {
-			return 0, errTruncated
-		}
-		c := b[pos]
-		pos++
-		if k == 9 && c > 1 {
-			return 0, errOverflow
-		}
-		x |= uint64(c&0x7f) << (7 * k)
-		if c < 0x80 {
-			return x, pos
-		}
-	}
-	return 0, errOverflow
-}
 
 // decode reads the fields of a message from b (base is b's offset in the
 // body, for errors) into struct column s, appending one value to s, and
@@ -163,7 +142,7 @@ func (m *msgNode) decode(st *state, b []byte, base int, s *avroarrow.Column, gro
 				pos++
 			} else {
 				var p int
-				tag, p = varintSlow(b, pos)
+				tag, p = varint(b, pos)
 				if p < 0 {
 					return st.varintError(p, base+pos, "")
 				}
@@ -259,7 +238,7 @@ func (m *msgNode) decode(st *state, b []byte, base int, s *avroarrow.Column, gro
 				pos++
 			} else {
 				p := 0
-				if n, p = varintSlow(b, pos); p < 0 {
+				if n, p = varint(b, pos); p < 0 {
 					return st.varintError(p, base+pos, f.name)
 				}
 				pos = p
@@ -287,69 +266,17 @@ func (m *msgNode) decode(st *state, b []byte, base int, s *avroarrow.Column, gro
 	return m.end(st, s, r, set, base, pos)
 }
 
-// varint reads a varint at b[pos:] of more than one byte: unrolled when
-// ten bytes are left, as they are in all but a message's last field.
+// varint reads a varint at b[pos:] with protowire, returning the position
+// after it, or errTruncated or errOverflow.
 func varint(b []byte, pos int) (uint64, int) {
-	if len(b)-pos < 10 {
-		return varintSlow(b, pos)
-	}
-	p := b[pos : pos+10 : pos+10]
-	// Each step adds the next byte and, when it is not the last, takes
-	// its continuation bit back out.
-	v := uint64(p[0]) - 0x80
-	y := uint64(p[1])
-	v += y << 7
-	if y < 0x80 {
-		return v, pos + 2
-	}
-	v -= 0x80 << 7
-	y = uint64(p[2])
-	v += y << 14
-	if y < 0x80 {
-		return v, pos + 3
-	}
-	v -= 0x80 << 14
-	y = uint64(p[3])
-	v += y << 21
-	if y < 0x80 {
-		return v, pos + 4
-	}
-	v -= 0x80 << 21
-	y = uint64(p[4])
-	v += y << 28
-	if y < 0x80 {
-		return v, pos + 5
-	}
-	v -= 0x80 << 28
-	y = uint64(p[5])
-	v += y << 35
-	if y < 0x80 {
-		return v, pos + 6
-	}
-	v -= 0x80 << 35
-	y = uint64(p[6])
-	v += y << 42
-	if y < 0x80 {
-		return v, pos + 7
-	}
-	v -= 0x80 << 42
-	y = uint64(p[7])
-	v += y << 49
-	if y < 0x80 {
-		return v, pos + 8
-	}
-	v -= 0x80 << 49
-	y = uint64(p[8])
-	v += y << 56
-	if y < 0x80 {
-		return v, pos + 9
-	}
-	v -= 0x80 << 56
-	y = uint64(p[9])
-	if y > 1 {
+	v, n := protowire.ConsumeVarint(b[pos:])
+	if n < 0 {
+		if n == -1 { // protowire's truncated
+			return 0, errTruncated
+		}
 		return 0, errOverflow
 	}
-	return v + y<<63, pos + 10
+	return v, pos + n
 }
 
 // appendVarint appends a varint-encoded scalar.
@@ -508,7 +435,7 @@ func (st *state) lenValue(f *field, b []byte, pos, base int) (start, end int) {
 	if p < len(b) && b[p] < 0x80 {
 		n = uint64(b[p])
 		p++
-	} else if n, p = varintSlow(b, pos); p < 0 {
+	} else if n, p = varint(b, pos); p < 0 {
 		return st.varintError(p, base+pos, f.name), -1
 	}
 	if n > uint64(len(b)-p) {
@@ -633,7 +560,7 @@ func (st *state) scalar(f *field, col *avroarrow.Column, b []byte, pos, base int
 		}
 		return end
 	}
-	v, p := varintSlow(b, pos)
+	v, p := varint(b, pos)
 	if p < 0 {
 		return st.varintError(p, base+pos, f.name)
 	}
@@ -733,7 +660,7 @@ func (m *msgNode) packed(st *state, f *field, b []byte, pos, base int, s *avroar
 		for i := 0; i < len(v); {
 			x, p := uint64(v[i]), i+1
 			if x >= 0x80 {
-				if x, p = varintSlow(v, i); p < 0 {
+				if x, p = varint(v, i); p < 0 {
 					return st.varintError(p, base+start+i, f.name)
 				}
 			}
@@ -752,7 +679,7 @@ func (st *state) skip(b []byte, pos, base int, num protowire.Number, wt protowir
 	}
 	switch wt {
 	case protowire.VarintType:
-		_, p := varintSlow(b, pos)
+		_, p := varint(b, pos)
 		if p < 0 {
 			return st.varintError(p, base+pos, "")
 		}
@@ -768,7 +695,7 @@ func (st *state) skip(b []byte, pos, base int, num protowire.Number, wt protowir
 		}
 		return pos + 8
 	case protowire.BytesType:
-		n, p := varintSlow(b, pos)
+		n, p := varint(b, pos)
 		if p < 0 {
 			return st.varintError(p, base+pos, "")
 		}
@@ -788,7 +715,7 @@ func (st *state) skipGroup(b []byte, pos, base int, num protowire.Number) int {
 		return st.failf(base+pos, "", "groups nested deeper than %d levels", MaxDepth)
 	}
 	for pos < len(b) {
-		tag, p := varintSlow(b, pos)
+		tag, p := varint(b, pos)
 		if p < 0 {
 			return st.varintError(p, base+pos, "")
 		}

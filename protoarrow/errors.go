@@ -71,7 +71,7 @@ func (st *state) prepend(name string) {
 }
 
 // varintError reports a varint that could not be read: code is the
-// negative position varintSlow returned.
+// negative position varint returned.
 func (st *state) varintError(code, off int, path string) int {
 	if code == errOverflow {
 		return st.failf(off, path, "varint overflows 64 bits")

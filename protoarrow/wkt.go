@@ -22,7 +22,7 @@ import (
 // false, with st.err set, to stop.
 func (st *state) walk(b []byte, base int, path string, fn func(num protowire.Number, wt protowire.Type, v uint64, data []byte, off int) bool) bool {
 	for pos := 0; pos < len(b); {
-		tag, p := varintSlow(b, pos)
+		tag, p := varint(b, pos)
 		if p < 0 {
 			st.varintError(p, base+pos, path)
 			return false
@@ -36,7 +36,7 @@ func (st *state) walk(b []byte, base int, path string, fn func(num protowire.Num
 		var data []byte
 		switch wt {
 		case protowire.VarintType:
-			if v, p = varintSlow(b, p); p < 0 {
+			if v, p = varint(b, p); p < 0 {
 				st.varintError(p, base+pos, path)
 				return false
 			}
@@ -55,7 +55,7 @@ func (st *state) walk(b []byte, base int, path string, fn func(num protowire.Num
 			v = binary.LittleEndian.Uint64(b[p:])
 			p += 8
 		case protowire.BytesType:
-			n, q := varintSlow(b, p)
+			n, q := varint(b, p)
 			if q < 0 {
 				st.varintError(q, base+p, path)
 				return false
