@@ -20,9 +20,24 @@ READ_TOOLS = [
     ("kafarr_pyarrow", "kafarr → pyarrow.Table"),
     ("kafarr_pandas", "kafarr → pandas (read_sql)"),
     ("kafarr_polars", "kafarr → Polars (read_database)"),
-    ("confluent_pandas", "confluent-kafka + AvroDeserializer → pandas"),
+    ("confluent_pandas", "confluent-kafka + {deser} → pandas"),
     ("franz_go_plain", "plain franz-go consumer, no decoding (Go)"),
 ]
+# A result's format (absent: Avro, written by kafarr): its workload label
+# and confluent-kafka's deserializer.
+FORMATS = {
+    "avro": ("{w}", "AvroDeserializer"),
+    "protobuf": ("{w} (Protobuf)", "ProtobufDeserializer"),
+    "json": ("{w} (JSON Schema)", "JSONDeserializer"),
+}
+
+
+def workload_label(r: dict) -> str:
+    return FORMATS[r.get("format", "avro")][0].format(w=r["workload"])
+
+
+def read_label(r: dict, label: str) -> str:
+    return label.format(deser=FORMATS[r.get("format", "avro")][1])
 INGEST_TOOLS = [
     ("kafarr", "kafarr adbc_ingest (Arrow table)"),
     ("confluent", "confluent-kafka Producer + AvroSerializer"),
@@ -49,8 +64,18 @@ def tables(d: dict) -> str:
         f"{v['loadavg_start'][0]:.1f} at the start, {v['loadavg_end'][0]:.1f} at the end (the machine is shared). "
         f"Python {v['python']}, {v['go']}, pyarrow {v['pyarrow']}, pandas {v['pandas']}, Polars {v['polars']}, "
         f"adbc_driver_manager {v['adbc_driver_manager']}, confluent-kafka {v['confluent_kafka']} "
-        f"(librdkafka {v['librdkafka']}), fastavro {v['fastavro']}."
+        f"(librdkafka {v['librdkafka']}), fastavro {v['fastavro']}"
+        + (f", protobuf {v['protobuf']}, jsonschema {v['jsonschema']}" if "protobuf" in v else "")
+        + "."
     )
+    if any(r.get("format", "avro") != "avro" for r in d["results"]):
+        out.append("")
+        out.append(
+            "Rows marked (Protobuf) and (JSON Schema) read a topic written by confluent-kafka's "
+            "`ProtobufSerializer` or `JSONSerializer`, which registered its subject; kafarr's "
+            "`kafarr.value.format` is left at `auto`. Other rows read topics written by kafarr "
+            "with the registered Avro schema."
+        )
     out.append("")
     out.append("### Read: whole topic (one partition) into a frame")
     out.append("")
@@ -65,13 +90,15 @@ def tables(d: dict) -> str:
             ratio = ""
             if not key.startswith("kafarr"):
                 ratio = f"pandas {rd[key]['median_ms'] / rd['kafarr_pandas']['median_ms']:.1f}x"
-            out.append(f"| {r['workload']} | {r['rows']:,} | {label} | {med} | {rng} | {fmt_rate(rd[key]['rows_per_s'])} | {ratio} |")
+            out.append(f"| {workload_label(r)} | {r['rows']:,} | {read_label(r, label)} | {med} | {rng} | {fmt_rate(rd[key]['rows_per_s'])} | {ratio} |")
     out.append("")
     out.append("### Ingest: frame into a topic, acks=all")
     out.append("")
     out.append("| workload | rows | tool | median ms | min – max ms | rows/s | kafarr speed-up |")
     out.append("|---|---:|---|---:|---:|---:|---:|")
     for r in d["results"]:
+        if "ingest" not in r:
+            continue
         ig = r["ingest"]
         for key, label in INGEST_TOOLS:
             med, rng = ms(ig[key])
@@ -95,21 +122,22 @@ def plot(d: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cases = [f"{r['workload']}\n{r['rows']:,}" for r in d["results"]]
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [5, 3]})
+    fig, axes = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw={"width_ratios": [7, 3]})
     for ax, kind, tools in ((axes[0], "read", READ_TOOLS), (axes[1], "ingest", INGEST_TOOLS)):
+        results = [r for r in d["results"] if kind in r]
+        cases = [f"{workload_label(r)}\n{r['rows']:,}" for r in results]
         width = 0.8 / len(tools)
-        lowest = min(r[kind][k]["rows_per_s"] for r in d["results"] for k, _ in tools if k in r[kind])
+        lowest = min(r[kind][k]["rows_per_s"] for r in results for k, _ in tools if k in r[kind])
         for i, (key, label) in enumerate(tools):
             xs, ys = [], []
-            for j, r in enumerate(d["results"]):
+            for j, r in enumerate(results):
                 if key in r[kind]:
                     xs.append(j + (i - (len(tools) - 1) / 2) * width)
                     ys.append(r[kind][key]["rows_per_s"])
-            ax.bar(xs, ys, width, label=label)
+            ax.bar(xs, ys, width, label=label.format(deser="its deserializer"))
         ax.set_yscale("log")
         ax.set_ylim(bottom=lowest / 3)
-        ax.set_xticks(range(len(cases)), cases)
+        ax.set_xticks(range(len(cases)), cases, fontsize=7 if kind == "read" else None)
         ax.set_ylabel("rows/s (median; log scale)")
         ax.set_title("read into a frame" if kind == "read" else "ingest, acks=all")
         ax.grid(axis="y", which="both", alpha=0.3)

@@ -13,6 +13,13 @@ in the same run:
 - ingest, acks=all: kafarr adbc_ingest of an Arrow table vs confluent-kafka
   Producer + AvroSerializer of the same rows (their conversion to dicts is
   not timed) and flush().
+- the tick as Protobuf and as JSON Schema (--formats): a topic written
+  (untimed) by confluent-kafka's Producer + ProtobufSerializer or
+  JSONSerializer, which register the subject, read by kafarr (format auto:
+  the subject's schemaType) into pyarrow, pandas and Polars vs
+  confluent-kafka Consumer.consume + ProtobufDeserializer (message fields
+  into tuples) or JSONDeserializer (dicts) + pandas.DataFrame, and the plain
+  franz-go consumer. Reads only.
 
 Then the peak RSS of streaming ticks through fetch_record_batch (bench/rss.py
 in a fresh process per size). Every figure is the median of --reps runs with
@@ -22,8 +29,10 @@ min and max; the results go to --out as JSON for bench/report.py.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import gc
 import json
+import operator
 import os
 import platform
 import statistics
@@ -39,6 +48,8 @@ from confluent_kafka import Consumer, Producer, TopicPartition, OFFSET_BEGINNING
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 import adbc_kafarr.dbapi
@@ -79,11 +90,14 @@ class Bench:
     def close(self) -> None:
         self.conn.close()
 
-    def topic(self, kind: str, workload: str, n: int) -> str:
+    def topic(self, kind: str, workload: str, n: int, register: bool = True) -> str:
+        """Creates a single-partition topic and, with register, its Avro
+        value subject (Protobuf and JSON serializers register their own)."""
         name = f"bench_{kind}_{workload}_{n}_{self.run_id}"
         for f in self.admin.create_topics([NewTopic(name, 1, 1)]).values():
             f.result()
-        self.sr.register_schema(f"{name}-value", Schema(workloads.schema_json(workload), "AVRO"))
+        if register:
+            self.sr.register_schema(f"{name}-value", Schema(workloads.schema_json(workload), "AVRO"))
         return name
 
     def reps_for(self, n: int, confluent: bool) -> int:
@@ -127,6 +141,32 @@ class Bench:
         assert left == 0 and not errors, (left, errors[:3])
         return dt
 
+    def produce_confluent(self, topic: str, fmt: str, table: pa.Table) -> None:
+        """Writes the ticks of table with confluent-kafka's Protobuf or JSON
+        Schema serializer, which registers the topic's value subject:
+        the independent producer of the Protobuf and JSON read topics
+        (untimed; the producer skips JSON validation of its own rows)."""
+        if fmt == "protobuf":
+            cls = workloads.tick_proto_class()
+            ser = ProtobufSerializer(cls, self.sr)
+            values = (cls(**r) for r in table.to_pylist())
+        else:
+            ser = JSONSerializer(json.dumps(workloads.TICK_JSON_SCHEMA), self.sr, conf={"validate": False})
+            values = iter(workloads.tick_json_dicts(table))
+        prod = Producer({"bootstrap.servers": self.brokers, "acks": "all", "linger.ms": 5,
+                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_097_151})
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        for v in values:
+            b = ser(v, ctx)
+            while True:
+                try:
+                    prod.produce(topic, value=b)
+                    break
+                except BufferError:
+                    prod.poll(0.01)
+        left = prod.flush(300)
+        assert left == 0, left
+
     # --- read ---------------------------------------------------------------
 
     def read_kafarr(self, topic: str, n: int, into: str) -> float:
@@ -148,10 +188,26 @@ class Bench:
         assert rows == n, (into, rows, n)
         return dt
 
-    def read_confluent(self, topic: str, n: int) -> float:
+    def read_confluent(self, topic: str, n: int, fmt: str = "avro") -> float:
+        """confluent-kafka's Consumer and the format's deserializer into a
+        pandas.DataFrame. AvroDeserializer and JSONDeserializer (which
+        validates each value against the writer schema, its default) give
+        dicts; ProtobufDeserializer gives messages, whose fields are read
+        into tuples (MessageToDict would turn int64 into strings)."""
         settle()
         t0 = time.perf_counter()
-        de = AvroDeserializer(self.sr)
+        columns = None
+        if fmt == "avro":
+            de = AvroDeserializer(self.sr)
+        elif fmt == "json":
+            de = JSONDeserializer(None, schema_registry_client=self.sr)
+        else:
+            columns = [name for name, _ in workloads.TICK_PROTO_FIELDS]
+            pb = ProtobufDeserializer(workloads.tick_proto_class())
+            fields = operator.attrgetter(*columns)
+
+            def de(value, ctx):
+                return fields(pb(value, ctx))
         c = Consumer({"bootstrap.servers": self.brokers, "group.id": f"bench-{topic}", "enable.auto.commit": False,
                       "fetch.max.bytes": 64 << 20, "max.partition.fetch.bytes": 32 << 20})
         c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
@@ -165,7 +221,7 @@ class Bench:
                 if m.error():
                     raise RuntimeError(m.error())
                 out.append(de(m.value(), ctx))
-        frame = pd.DataFrame(out)
+        frame = pd.DataFrame(out, columns=columns)
         dt = time.perf_counter() - t0
         c.close()
         assert len(frame) == n, (len(frame), n)
@@ -221,6 +277,32 @@ class Bench:
             print(f"   ingest {k:16s} {res['ingest'][k]['median_ms']:9.1f} ms", file=sys.stderr, flush=True)
         return res
 
+    def run_format(self, fmt: str, n: int) -> dict:
+        """Reads of a tick topic written by confluent-kafka's Protobuf or
+        JSON Schema serializer: kafarr into pyarrow, pandas and Polars,
+        confluent-kafka + the format's deserializer into pandas, the plain
+        consumer."""
+        print(f"== tick ({fmt}) {n:,}", file=sys.stderr, flush=True)
+        res: dict = {"workload": "tick", "format": fmt, "rows": n, "read": {}}
+        topic = self.topic(f"read_{fmt}", "tick", n, register=False)
+        self.produce_confluent(topic, fmt, workloads.tick_table(n))
+        for _ in range(self.warmup):
+            for into in ("pyarrow", "pandas", "polars"):
+                self.read_kafarr(topic, n, into)
+        if self.warmup and n <= 100_000:
+            self.read_confluent(topic, n, fmt)
+        reads = {"kafarr_pyarrow": [], "kafarr_pandas": [], "kafarr_polars": [], "confluent_pandas": []}
+        for i in range(self.reps):
+            for into in ("pyarrow", "pandas", "polars"):
+                reads[f"kafarr_{into}"].append(self.read_kafarr(topic, n, into))
+            if i < self.reps_for(n, confluent=True):
+                reads["confluent_pandas"].append(self.read_confluent(topic, n, fmt))
+        reads["franz_go_plain"] = self.read_plain(topic, n)
+        for k, v in reads.items():
+            res["read"][k] = summary(v, n)
+            print(f"   read {k:18s} {res['read'][k]['median_ms']:9.1f} ms", file=sys.stderr, flush=True)
+        return res
+
     def warm_stack(self, reads: int) -> None:
         """Reads a 100,000-tick topic, untimed, until the JVMs of a freshly
         started broker and registry have compiled their fetch, offset and
@@ -248,6 +330,7 @@ def versions() -> dict:
     import adbc_driver_manager
     import confluent_kafka
     import fastavro
+    import google.protobuf
 
     def first_line(cmd: list[str]) -> str:
         try:
@@ -275,6 +358,8 @@ def versions() -> dict:
         "confluent_kafka": confluent_kafka.__version__,
         "librdkafka": confluent_kafka.libversion()[0],
         "fastavro": fastavro.__version__,
+        "protobuf": google.protobuf.__version__,
+        "jsonschema": importlib.metadata.version("jsonschema"),
     }
 
 
@@ -285,6 +370,8 @@ def main() -> None:
     ap.add_argument("--plain", required=True, help="path of the built bench/plainconsumer")
     ap.add_argument("--workloads", default="tick,wide")
     ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--formats", default="avro,protobuf,json",
+                    help="avro: every workload, read and ingest; protobuf, json: tick reads (topics written by confluent-kafka's serializers)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--confluent-reps-1m", type=int, default=1, help="confluent-kafka repetitions at 1,000,000 rows")
     ap.add_argument("--rss-sizes", default="500000,5000000")
@@ -300,9 +387,17 @@ def main() -> None:
     try:
         if a.stack_warmup:
             b.warm_stack(a.stack_warmup)
+        formats = [f for f in a.formats.split(",") if f]
+        unknown = set(formats) - {"avro", "protobuf", "json"}
+        if unknown:
+            sys.exit(f"bench: unknown --formats {sorted(unknown)}")
         for w in (w for w in a.workloads.split(",") if w):
             for n in (int(s) for s in a.sizes.split(",") if s):
-                out["results"].append(b.run(w, n))
+                if "avro" in formats:
+                    out["results"].append(b.run(w, n))
+                if w == "tick":
+                    for fmt in (f for f in formats if f != "avro"):
+                        out["results"].append(b.run_format(fmt, n))
         for n in (int(s) for s in a.rss_sizes.split(",") if s):
             out["rss"].append(b.rss(n))
     finally:

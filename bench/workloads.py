@@ -4,6 +4,10 @@ Each workload has an Avro schema (registered for ``<topic>-value`` before
 either tool writes, so both write with the same writer schema), a vectorized
 generator of an Arrow table of n rows (what kafarr ingests), and a converter
 of that table to the Python dicts confluent-kafka's AvroSerializer takes.
+
+The tick also comes as Protobuf and as JSON Schema, for the reads of topics
+that confluent-kafka's ProtobufSerializer and JSONSerializer write: a message
+class built from a FileDescriptorProto (no protoc) and a JSON Schema.
 """
 
 from __future__ import annotations
@@ -151,6 +155,55 @@ def wide_table(n: int, seed: int = 11) -> pa.Table:
 
 
 TABLES = {"tick": tick_table, "wide": wide_table}
+
+# The tick as JSON Schema: integers for t and dt, numbers for the prices,
+# every field required (kafarr maps it to utf8, int64, int64, float64,
+# float64, not null).
+TICK_JSON_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "tick",
+    "type": "object",
+    "properties": {
+        "inst": {"type": "string"},
+        "t": {"type": "integer"},
+        "dt": {"type": "integer"},
+        "bid": {"type": "number"},
+        "ask": {"type": "number"},
+    },
+    "required": ["inst", "t", "dt", "bid", "ask"],
+    "additionalProperties": False,
+}
+
+# The tick's Protobuf fields in field-number order: name, FieldDescriptorProto type name.
+TICK_PROTO_FIELDS = [("inst", "TYPE_STRING"), ("t", "TYPE_INT64"), ("dt", "TYPE_INT32"), ("bid", "TYPE_FLOAT"), ("ask", "TYPE_FLOAT")]
+
+
+def tick_proto_class():
+    """The tick's Protobuf message class, ``bench.Tick`` (proto3), built at
+    run time from a FileDescriptorProto in a pool of its own, as protoc's
+    generated code would build it; confluent-kafka's ProtobufSerializer
+    registers that file descriptor for the topic's subject."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    fdp = descriptor_pb2.FileDescriptorProto(name="bench/tick.proto", package="bench", syntax="proto3")
+    msg = fdp.message_type.add(name="Tick")
+    fdt = descriptor_pb2.FieldDescriptorProto
+    for number, (name, typ) in enumerate(TICK_PROTO_FIELDS, 1):
+        msg.field.add(name=name, json_name=name, number=number, type=getattr(fdt, typ), label=fdt.LABEL_OPTIONAL)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("bench.Tick"))
+
+
+def tick_json_dicts(table: pa.Table) -> list[dict]:
+    """Ticks as JSONSerializer takes them. The prices are the float32
+    values rounded to five decimals, as a price feed writes them in JSON
+    (not float32's shortest float64 text, "1.2499899864196777")."""
+    rows = table.to_pylist()
+    for r in rows:
+        r["bid"] = round(r["bid"], 5)
+        r["ask"] = round(r["ask"], 5)
+    return rows
 
 
 def to_dicts(workload: str, table: pa.Table) -> list[dict]:

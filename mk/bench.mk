@@ -22,6 +22,11 @@
 #                  (bench/scaleout.py; Spark 4.2.0 in .build/bench-spark, whose
 #                  Kafka and Avro jars come from Maven Central); rewrites the
 #                  scale-out section of docs/benchmarks.md
+#   bench-decode   the seed's tick decoded into Arrow on one core as Avro,
+#                  Protobuf and JSON, interleaved in one session
+#                  (bench/decode.sh; no stack needed): DECODE_ROUNDS rounds of
+#                  one run each, DECODE_BENCHTIME per run, summarised by
+#                  benchstat (golang.org/x/perf, pinned) against SPEC §8's targets
 #
 # The stack comes from KAFARR_TEST_BROKERS / KAFARR_TEST_REGISTRY, sourced from
 # $(KAFARR_STACK_DIR)/env (default .build/stack/env) when unset: start it with
@@ -56,7 +61,13 @@ BENCH_SPARK_DEPS  := $(BENCH_SPARK_VENV)/.kafarr-deps
 BENCH_SPARK_STAMP := $(BENCH_SPARK_VENV)/.kafarr-installed
 SCALEOUT_ARGS     ?=
 
-.PHONY: bench-venv bench-all bench-quick bench-phases bench-cli bench-scaleout
+.PHONY: bench-venv bench-all bench-quick bench-phases bench-cli bench-scaleout bench-decode
+
+BENCH_DECODE_DIR  := $(BENCH_DIR)/decode
+DECODE_ROUNDS     ?= 10
+DECODE_BENCHTIME  ?= 1s
+BENCHSTAT_VERSION := v0.0.0-20260908200009-22c9c6c9d4da
+BENCHSTAT         := .build/tools/benchstat-$(BENCHSTAT_VERSION)/benchstat
 
 $(BENCH_DEPS_STAMP): $(PY_STAMP) bench/requirements.txt
 	$(PY_BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -107,3 +118,14 @@ bench-scaleout: $(PY_STAMP) $(BENCH_SPARK_STAMP) $(CSHARED_LIB)
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH_PY) bench/scaleout.py --spark-python $(abspath $(BENCH_SPARK_VENV))/bin/python \
 		--out $(abspath $(BENCH_DIR))/scaleout.json --md docs/benchmarks.md $(SCALEOUT_ARGS)
+
+$(BENCHSTAT):
+	GOBIN=$(abspath $(dir $(BENCHSTAT))) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION)
+
+## bench-decode: Avro, Protobuf and JSON tick decode on one core, interleaved
+## (DECODE_ROUNDS=10 rounds, DECODE_BENCHTIME=1s each); raw output in
+## .build/bench/decode/raw.txt.
+bench-decode: $(BENCHSTAT)
+	@mkdir -p $(BENCH_DECODE_DIR)
+	for p in avroarrow protoarrow jsonarrow; do $(GO) test -c -o $(BENCH_DECODE_DIR)/$$p.test ./$$p/ || exit 1; done
+	bench/decode.sh $(BENCH_DECODE_DIR) $(DECODE_ROUNDS) $(DECODE_BENCHTIME) $(BENCHSTAT)
