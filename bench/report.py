@@ -91,14 +91,14 @@ def tables(d: dict) -> str:
             if not key.startswith("kafarr"):
                 ratio = f"pandas {rd[key]['median_ms'] / rd['kafarr_pandas']['median_ms']:.1f}x"
             out.append(f"| {workload_label(r)} | {r['rows']:,} | {read_label(r, label)} | {med} | {rng} | {fmt_rate(rd[key]['rows_per_s'])} | {ratio} |")
-    out.append("")
-    out.append("### Ingest: frame into a topic, acks=all")
-    out.append("")
-    out.append("| workload | rows | tool | median ms | min – max ms | rows/s | kafarr speed-up |")
-    out.append("|---|---:|---|---:|---:|---:|---:|")
-    for r in d["results"]:
-        if "ingest" not in r:
-            continue
+    ingests = [r for r in d["results"] if "ingest" in r]
+    if ingests:
+        out.append("")
+        out.append("### Ingest: frame into a topic, acks=all")
+        out.append("")
+        out.append("| workload | rows | tool | median ms | min – max ms | rows/s | kafarr speed-up |")
+        out.append("|---|---:|---|---:|---:|---:|---:|")
+    for r in ingests:
         ig = r["ingest"]
         for key, label in INGEST_TOOLS:
             med, rng = ms(ig[key])
@@ -125,6 +125,9 @@ def plot(d: dict, path: str) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw={"width_ratios": [7, 3]})
     for ax, kind, tools in ((axes[0], "read", READ_TOOLS), (axes[1], "ingest", INGEST_TOOLS)):
         results = [r for r in d["results"] if kind in r]
+        if not results:
+            ax.set_visible(False)
+            continue
         cases = [f"{workload_label(r)}\n{r['rows']:,}" for r in results]
         width = 0.8 / len(tools)
         lowest = min(r[kind][k]["rows_per_s"] for r in results for k, _ in tools if k in r[kind])
