@@ -50,11 +50,13 @@ demo: py-venv
 demo-go:
 	$(GO) run ./examples/demo
 
-## bench: the comparison with the tools users would otherwise pick (issue 8):
-## kafarr into pyarrow, pandas and Polars vs confluent-kafka + Avro and a
-## plain franz-go consumer, ingest, peak RSS; on a real local stack that it
-## starts (and stops) unless one is already up. Rewrites the tables in
-## docs/benchmarks.md and docs/benchmarks.png; about 7 minutes.
+## bench: the comparison with the tools users would otherwise pick (issues 8
+## and 14): kafarr into pyarrow, pandas and Polars vs confluent-kafka + its
+## Avro, Protobuf and JSON Schema deserializers and a plain franz-go consumer,
+## ingest, peak RSS; on a real local stack that it starts (and stops) unless
+## one is already up. Rewrites the tables in docs/benchmarks.md and
+## docs/benchmarks.png; about 15 minutes. (`make bench-decode`: the codecs
+## alone, interleaved, no stack.)
 bench:
 	@set -e; started=; \
 	trap 'if [ -n "$$started" ]; then $(STACK) down; fi' EXIT; \

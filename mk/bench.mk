@@ -7,8 +7,10 @@
 #   bench-all      every comparison on one real broker: reads into pyarrow,
 #                  pandas and Polars vs confluent-kafka + AvroDeserializer and a
 #                  plain franz-go consumer; ingest vs confluent-kafka Producer +
-#                  AvroSerializer; tick and wide records, 100k and 1M rows; peak
-#                  RSS streaming 500k vs 5M ticks. Writes .build/bench/results.json,
+#                  AvroSerializer; tick and wide records, 100k and 1M rows;
+#                  reads of Protobuf and JSON Schema ticks written by
+#                  confluent-kafka's serializers vs its ProtobufDeserializer and
+#                  JSONDeserializer; peak RSS streaming 500k vs 5M ticks. Writes .build/bench/results.json,
 #                  the table into docs/benchmarks.md and the plot docs/benchmarks.png.
 #   bench-quick    the same at 100k rows only, 3 repetitions, no RSS run; the
 #                  results go to .build/bench/quick.json, docs are left alone
