@@ -50,9 +50,9 @@ var stallTimeout = 2 * time.Minute
 // chunk holds the encoded rows of one slice of a batch until the brokers
 // acknowledged all of them. Records point into buf and keys.
 type chunk struct {
-	buf  []byte // framed Avro values
+	buf  []byte // framed (or plain JSON) values
 	ends []int  // ends[i]: end of row i's value in buf
-	keys []byte // keys, raw or framed Avro, copied out of Arrow memory
+	keys []byte // keys, raw or encoded, copied out of Arrow memory
 	kend []int  // kend[i]: end of row i's key in keys, -1 for no key
 	recs []kgo.Record
 	wg   sync.WaitGroup // one count per record not yet acknowledged
@@ -202,7 +202,7 @@ type checked struct {
 	rec        arrow.RecordBatch // retained
 	rowsBefore int64             // rows of the batches before it
 	meta       batchMeta
-	keys       arrow.RecordBatch // the wrapped Avro keys, nil without
+	keys       arrow.RecordBatch // what the key encoder reads, nil without
 }
 
 // release releases what c holds.
@@ -447,9 +447,10 @@ func (r *ingestRun) fill(c *chunk, rec arrow.RecordBatch, meta batchMeta, keys a
 	c.buf, c.ends = c.buf[:0], c.ends[:0]
 	c.keys, c.kend = c.keys[:0], c.kend[:0]
 	var err error
+	hdr, enc := r.val.header, r.val.enc
 	for i := lo; i < hi; i++ {
-		c.buf = avroarrow.AppendFrame(c.buf, r.val.id)
-		if c.buf, err = r.val.enc.AppendRow(c.buf, rec, i); err != nil {
+		c.buf = append(c.buf, hdr...)
+		if c.buf, err = enc.AppendRow(c.buf, rec, i); err != nil {
 			return err
 		}
 		c.ends = append(c.ends, len(c.buf))
