@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
@@ -141,12 +143,12 @@ func (p *encPlan) appendRow(dst []byte, rec arrow.RecordBatch, i int) ([]byte, e
 	return dst, nil
 }
 
-// compileFor compiles an encoder of the columns in for a registered
-// schema (info) of format f. message picks a Protobuf message ("" for the
+// compileFor compiles an encoder for a registered schema (info) of format
+// f, of the columns input returns given the schema's field names (has). message picks a Protobuf message ("" for the
 // first). A schema that does not parse is returned as err, with its
 // status; one the columns do not fit as fitErr (an *avroarrow.EncodeError),
 // so that the caller may derive a schema instead.
-func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wireFormat, info kafkaio.SchemaInfo, in *arrow.Schema, message string) (p encPlan, fitErr, err error) {
+func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wireFormat, info kafkaio.SchemaInfo, input func(has func(string) bool) *arrow.Schema, message string) (p encPlan, fitErr, err error) {
 	p = encPlan{format: f, subject: info.Subject, id: int32(info.ID)}
 	coerce := r.set.coerceMode()
 	switch f {
@@ -155,6 +157,7 @@ func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wir
 		if err != nil {
 			return p, nil, err
 		}
+		in := input(nil) // the Avro encoder ignores other columns
 		enc, cerr := avroarrow.CompileEncoder(in, writer, avroarrow.EncoderOptions{Coerce: coerce})
 		if cerr != nil {
 			return p, cerr, nil
@@ -169,6 +172,7 @@ func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wir
 		if err != nil {
 			return p, nil, err
 		}
+		in := input(func(name string) bool { return md.Fields().ByName(protoreflect.Name(name)) != nil })
 		enc, cerr := protoarrow.CompileEncoder(in, md, protoarrow.EncoderOptions{Coerce: coerce})
 		if cerr != nil {
 			return p, cerr, nil
@@ -183,6 +187,7 @@ func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wir
 		if err != nil {
 			return p, nil, err
 		}
+		in := input(func(name string) bool { return len(target.FieldIndices(name)) > 0 })
 		enc, cerr := jsonarrow.CompileEncoder(in, target, jsonarrow.EncoderOptions{Coerce: coerce})
 		if cerr != nil {
 			return p, cerr, nil
@@ -248,23 +253,13 @@ func (r *ingestRun) derivePlan(ctx context.Context, f wireFormat, cols, in *arro
 		}
 		p.enc, p.text = enc, text
 	case wireJSON:
-		enc, err := jsonarrow.CompileEncoder(in, plainTarget(cols, in), jsonarrow.EncoderOptions{Coerce: coerce})
+		enc, err := jsonarrow.CompileEncoder(in, nil, jsonarrow.EncoderOptions{Coerce: coerce})
 		if err != nil {
 			return p, r.encodeErr(err, "the columns of %s cannot be written as JSON", what)
 		}
 		p.enc = enc
 	}
 	return p, nil
-}
-
-// plainTarget is the target of a plain JSON encoder: none (every column)
-// when cols are all of in, else cols, which leaves out the columns that
-// become record metadata.
-func plainTarget(cols, in *arrow.Schema) *arrow.Schema {
-	if cols.NumFields() == in.NumFields() {
-		return nil
-	}
-	return cols
 }
 
 // contradiction is the error of an explicit format that the subject's
@@ -277,4 +272,44 @@ func (r *ingestRun) contradiction(opt string, want options.IngestFormat, subject
 	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 		"kafarr: ingest into %q: %s=%s, but subject %q holds a %s schema (id %d); unset %s to follow the subject, or name another subject",
 		r.topic, opt, want, subject, typ, info.ID, opt)}
+}
+
+// valueInput picks the columns the value encoder reads: every column for
+// Avro, whose encoder ignores those its schema has no field for; for the
+// other formats, whose encoders refuse such columns, the columns that do
+// not become record metadata, and those that do when the schema has a
+// field of their name (has; nil for a derived schema, which leaves them
+// out). It sets r.val.cols (nil: all) and returns their schema.
+func (r *ingestRun) valueInput(f wireFormat, has func(string) bool) *arrow.Schema {
+	r.val.cols = nil
+	if f == wireAvro {
+		return r.in
+	}
+	var fields []arrow.Field
+	var cols []int
+	for i, fd := range r.in.Fields() {
+		if !r.meta.designates(fd.Name) || has != nil && has(fd.Name) {
+			fields = append(fields, fd)
+			cols = append(cols, i)
+		}
+	}
+	if len(cols) == r.in.NumFields() {
+		return r.in
+	}
+	md := r.in.Metadata()
+	r.val.cols = cols
+	return arrow.NewSchema(fields, &md)
+}
+
+// values returns the batch the value encoder reads from rec: rec itself,
+// or its value columns (valueInput), which the caller releases.
+func (v *valuePlan) values(rec arrow.RecordBatch) arrow.RecordBatch {
+	if v.cols == nil {
+		return rec
+	}
+	cols := make([]arrow.Array, len(v.cols))
+	for i, c := range v.cols {
+		cols[i] = rec.Column(c)
+	}
+	return array.NewRecordBatch(v.in, cols, rec.NumRows())
 }

@@ -133,6 +133,10 @@ type ingestRun struct {
 // valuePlan is how the value of each row is written.
 type valuePlan struct {
 	encPlan
+	// cols are the columns of a bound batch that the encoder reads (in
+	// is their schema): nil for all of them (valueInput).
+	cols []int
+	in   *arrow.Schema
 	// dropSubject permits deleting subject when the registry refuses
 	// the derived schema (ingest mode replace: the subject goes with the
 	// replaced topic).
@@ -316,7 +320,11 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		if info.Subject == "" {
 			info.Subject = r.val.subject
 		}
-		p, cerr, err := r.compileFor(ctx, reg, f, info, r.in, r.set.ProtoMessage)
+		input := func(has func(string) bool) *arrow.Schema {
+			r.val.in = r.valueInput(f, has)
+			return r.val.in
+		}
+		p, cerr, err := r.compileFor(ctx, reg, f, info, input, r.set.ProtoMessage)
 		if err != nil {
 			return adbcerr.Wrap(err, "ingest into %q: subject %q", r.topic, r.val.subject)
 		}
@@ -346,7 +354,8 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	default:
 		return adbcerr.Wrap(err, "ingest into %q: value subject %q", r.topic, r.val.subject)
 	}
-	p, err := r.derivePlan(ctx, derived, r.valueColumns(), r.in, r.recordName(), r.val.subject, "the columns")
+	r.val.in = r.valueInput(derived, nil)
+	p, err := r.derivePlan(ctx, derived, r.valueColumns(), r.val.in, r.recordName(), r.val.subject, "the columns")
 	if err != nil {
 		return err
 	}
@@ -357,11 +366,12 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 // planPlainValue plans plain JSON values: the value columns as one JSON
 // object, unframed.
 func (r *ingestRun) planPlainValue(ctx context.Context) error {
-	p, err := r.derivePlan(ctx, wireJSON, r.valueColumns(), r.in, "", "", "the columns")
+	r.val.in = r.valueInput(wireJSON, nil)
+	p, err := r.derivePlan(ctx, wireJSON, r.valueColumns(), r.val.in, "", "", "the columns")
 	if err != nil {
 		return err
 	}
-	r.val = valuePlan{encPlan: p}
+	r.val.encPlan, r.val.dropSubject = p, false
 	return nil
 }
 

@@ -210,7 +210,7 @@ func (r *ingestRun) planKey(ctx context.Context) error {
 			}
 		} else {
 			var p encPlan
-			p, cerr, err = r.compileFor(ctx, reg, f, info, k.in, "")
+			p, cerr, err = r.compileFor(ctx, reg, f, info, func(func(string) bool) *arrow.Schema { return k.in }, "")
 			p.subject = subject
 			k.encPlan = p
 		}

@@ -387,7 +387,7 @@ func batchSize(rec *kgo.Record) int64 {
 
 // checkSizes refuses the first row of a checked batch whose record is
 // over the limit, with a *sizeError naming the row within the batch.
-func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch) error {
+func (r *ingestRun) checkSizes(rec, vals arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	limit := r.limit.bytes
 	z := &r.sizer
@@ -438,7 +438,7 @@ func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow
 		if b <= limit {
 			continue
 		}
-		size, err := r.measure(rec, meta, keys, i)
+		size, err := r.measure(vals, meta, keys, i)
 		if err != nil {
 			return err
 		}
@@ -449,10 +449,10 @@ func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow
 	return nil
 }
 
-// measure encodes row i of a checked batch and returns the size of a
-// record batch holding it alone.
-func (r *ingestRun) measure(rec arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch, i int) (int64, error) {
-	val, err := r.val.appendRow(nil, rec, i)
+// measure encodes row i of a checked batch (vals: what the value encoder
+// reads) and returns the size of a record batch holding it alone.
+func (r *ingestRun) measure(vals arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch, i int) (int64, error) {
+	val, err := r.val.appendRow(nil, vals, i)
 	if err != nil {
 		return 0, err
 	}
