@@ -250,7 +250,7 @@ type encWrapper struct {
 }
 
 func (n *encWrapper) bind(arr arrow.Array) *avroarrow.EncodeError { return n.inner.bind(arr) }
-func (n *encWrapper) zero(int) bool                                 { return false }
+func (n *encWrapper) zero(int) bool                               { return false }
 
 func (n *encWrapper) put(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 	if n.inner.zero(i) {
@@ -276,7 +276,7 @@ type encRaw struct {
 }
 
 func (n *encRaw) bind(arr arrow.Array) *avroarrow.EncodeError { return n.src.bind(arr, &n.encLeaf) }
-func (n *encRaw) zero(int) bool                                 { return false }
+func (n *encRaw) zero(int) bool                               { return false }
 
 func (n *encRaw) put(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 	b := n.src.value(i)
@@ -302,4 +302,3 @@ func formatInt[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 |
 	}
 	return strconv.FormatUint(uint64(v), 10)
 }
-

@@ -22,11 +22,11 @@ type integer interface {
 type intWire uint8
 
 const (
-	wireVarint   intWire = iota // int32, int64, uint32, uint64, enum: plain varint
-	wireZigzag                  // sint32, sint64
-	wireFixed32                 // fixed32, sfixed32
-	wireFixed64                 // fixed64, sfixed64
-	wireBool                    // bool from an integer: not used for Arrow bool
+	wireVarint  intWire = iota // int32, int64, uint32, uint64, enum: plain varint
+	wireZigzag                 // sint32, sint64
+	wireFixed32                // fixed32, sfixed32
+	wireFixed64                // fixed64, sfixed64
+	wireBool                   // bool from an integer: not used for Arrow bool
 )
 
 // encInt writes an integer column as an integer field. When the column's
@@ -263,7 +263,7 @@ type encBytes struct {
 }
 
 func (n *encBytes) bind(arr arrow.Array) *avroarrow.EncodeError { return n.src.bind(arr, &n.encLeaf) }
-func (n *encBytes) zero(i int) bool                               { return len(n.src.value(i)) == 0 }
+func (n *encBytes) zero(i int) bool                             { return len(n.src.value(i)) == 0 }
 
 func (n *encBytes) put(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 	b := n.src.value(i)

@@ -155,7 +155,7 @@ type encJSON struct {
 }
 
 func (n *encJSON) bind(arr arrow.Array) *avroarrow.EncodeError { return n.src.bind(arr, &n.encLeaf) }
-func (n *encJSON) zero(int) bool                                 { return false }
+func (n *encJSON) zero(int) bool                               { return false }
 
 func (n *encJSON) put(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 	text := n.src.value(i)
