@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
@@ -172,7 +173,10 @@ func (r *ingestRun) compileFor(ctx context.Context, reg *kafkaio.Registry, f wir
 		if err != nil {
 			return p, nil, err
 		}
-		in := input(func(name string) bool { return md.Fields().ByName(protoreflect.Name(name)) != nil })
+		in := input(func(name string) bool { return protoHas(md, name) })
+		if cerr := r.unmatched(in, md); cerr != nil {
+			return p, cerr, nil
+		}
 		enc, cerr := protoarrow.CompileEncoder(in, md, protoarrow.EncoderOptions{Coerce: coerce})
 		if cerr != nil {
 			return p, cerr, nil
@@ -275,14 +279,14 @@ func (r *ingestRun) contradiction(opt string, want options.IngestFormat, subject
 }
 
 // valueInput picks the columns the value encoder reads: every column for
-// Avro, whose encoder ignores those its schema has no field for; for the
-// other formats, whose encoders refuse such columns, the columns that do
-// not become record metadata, and those that do when the schema has a
-// field of their name (has; nil for a derived schema, which leaves them
-// out). It sets r.val.cols (nil: all) and returns their schema.
+// Avro and a registered Protobuf schema, whose encoders ignore those the
+// schema has no field for; for JSON, whose encoder refuses such columns,
+// and derived schemas, the columns that do not become record metadata,
+// and those that do when the schema has a field of their name (has; nil
+// for a derived schema, which leaves them out). It sets r.val.cols (nil: all) and returns their schema.
 func (r *ingestRun) valueInput(f wireFormat, has func(string) bool) *arrow.Schema {
 	r.val.cols = nil
-	if f == wireAvro {
+	if f == wireAvro || f == wireProtobuf && has != nil {
 		return r.in
 	}
 	var fields []arrow.Field
@@ -312,4 +316,34 @@ func (v *valuePlan) values(rec arrow.RecordBatch) arrow.RecordBatch {
 		cols[i] = rec.Column(c)
 	}
 	return array.NewRecordBatch(v.in, cols, rec.NumRows())
+}
+
+// protoHas reports whether message md has a field, or a oneof (fed by a
+// struct column of its name, beside an optional <oneof>_case column), of
+// name.
+func protoHas(md protoreflect.MessageDescriptor, name string) bool {
+	if md.Fields().ByName(protoreflect.Name(name)) != nil || md.Oneofs().ByName(protoreflect.Name(name)) != nil {
+		return true
+	}
+	oneof, ok := strings.CutSuffix(name, "_case")
+	return ok && md.Oneofs().ByName(protoreflect.Name(oneof)) != nil
+}
+
+// unmatched refuses a value column that message md has no field for. The
+// Protobuf encoder ignores such columns, as the Avro one does; but where an
+// Avro field without a column must have a default, every Protobuf field
+// has one, so a misspelt column would silently write the field's default.
+// Columns that become record metadata are exempt.
+func (r *ingestRun) unmatched(in *arrow.Schema, md protoreflect.MessageDescriptor) error {
+	for _, f := range in.Fields() {
+		if !r.meta.designates(f.Name) && !protoHas(md, f.Name) {
+			var names []string
+			for i := 0; i < md.Fields().Len(); i++ {
+				names = append(names, string(md.Fields().Get(i).Name()))
+			}
+			return &avroarrow.EncodeError{Column: f.Name, Row: -1, Msg: fmt.Sprintf(
+				"message %s has no field of this name (its fields: %s); every value column must match a field", md.FullName(), strings.Join(names, ", "))}
+		}
+	}
+	return nil
 }

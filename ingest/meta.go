@@ -347,11 +347,37 @@ func (k *keyPlan) check(col arrow.Array, n int) (arrow.RecordBatch, error) {
 		}
 	}
 	kb := array.NewRecordBatch(k.in, cols, int64(n))
-	if err := k.enc.Check(kb); err != nil {
+	if err := k.checkRows(kb, col); err != nil {
 		kb.Release()
 		return nil, err
 	}
 	return kb, nil
+}
+
+// checkRows checks the keys of kb. A struct key column's null rows are no
+// key, and its fields' values there are not keys either: such a batch is
+// checked row by row, skipping them.
+func (k *keyPlan) checkRows(kb arrow.RecordBatch, col arrow.Array) error {
+	if !k.fields || col.NullN() == 0 {
+		return k.enc.Check(kb)
+	}
+	var scratch []byte
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) {
+			continue
+		}
+		var err error
+		if scratch, err = k.enc.AppendRow(scratch[:0], kb, i); err != nil {
+			var ee *avroarrow.EncodeError
+			if errors.As(err, &ee) && ee.Row != i {
+				cp := *ee
+				cp.Row = i
+				err = &cp
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // appendKey appends the encoded key of row i (not null) of kb.
