@@ -277,3 +277,99 @@ func TestEncodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDeriveProtoText checks the exact text derived, and the refusals.
+func TestDeriveProtoText(t *testing.T) {
+	in := arrow.NewSchema([]arrow.Field{
+		{Name: "inst", Type: arrow.BinaryTypes.String},
+		{Name: "bid", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+		{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_ms, Nullable: true},
+		{Name: "quote", Type: arrow.StructOf(arrow.Field{Name: "px", Type: arrow.PrimitiveTypes.Float64})},
+		{Name: "Quote", Type: arrow.StructOf(arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int64})},
+		{Name: "legs", Type: arrow.ListOf(arrow.StructOf(arrow.Field{Name: "d", Type: arrow.FixedWidthTypes.Duration_ms}))},
+	}, nil)
+	text, err := DeriveProto(in, "Tick")
+	require.NoError(t, err)
+	require.Equal(t, `syntax = "proto3";
+
+import "google/protobuf/duration.proto";
+import "google/protobuf/timestamp.proto";
+
+message Tick {
+  string inst = 1;
+  optional float bid = 2;
+  google.protobuf.Timestamp ts = 3;
+  Quote2 quote = 4;
+  Quote3 Quote = 5;
+  repeated Legs legs = 6;
+  message Quote2 {
+    double px = 1;
+  }
+  message Quote3 {
+    int64 n = 1;
+  }
+  message Legs {
+    google.protobuf.Duration d = 1;
+  }
+}
+`, text)
+
+	for _, tc := range []struct {
+		name   string
+		fields []arrow.Field
+		full   string
+		want   avroarrow.EncodeError
+	}{
+		{"invalid column name", []arrow.Field{{Name: "my-col", Type: arrow.PrimitiveTypes.Int32}}, "a.M",
+			avroarrow.EncodeError{Column: "my-col", Row: -1, Msg: `the name is not a valid Protobuf field name: it must start with a letter or "_" and hold only letters, digits and "_"`}},
+		{"JSON name collision", []arrow.Field{{Name: "a_b", Type: arrow.PrimitiveTypes.Int32}, {Name: "aB", Type: arrow.PrimitiveTypes.Int32}}, "a.M",
+			avroarrow.EncodeError{Column: "aB", Row: -1, Msg: `the name has the same Protobuf JSON name, "aB", as column "a_b", which proto3 refuses`}},
+		{"duplicate", []arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int32}, {Name: "x", Type: arrow.PrimitiveTypes.Int64}}, "a.M",
+			avroarrow.EncodeError{Column: "x", Row: -1, Msg: "two columns have this name"}},
+		{"no mapping", []arrow.Field{{Name: "s", Type: arrow.StructOf(arrow.Field{Name: "t", Type: arrow.FixedWidthTypes.Time32ms})}}, "a.M",
+			avroarrow.EncodeError{Column: "s.t", Row: -1, Msg: "Arrow type time32[ms] has no Protobuf mapping"}},
+		{"float map key", []arrow.Field{{Name: "m", Type: arrow.MapOf(arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Int32)}}, "a.M",
+			avroarrow.EncodeError{Column: "m", Row: -1, Msg: "map keys of type float64 have no Protobuf map key type (Protobuf map keys are strings, bools or integers)"}},
+		{"bad message name", []arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int32}}, "a..M",
+			avroarrow.EncodeError{Row: -1, Msg: `message name "a..M" is not a valid Protobuf full name: dot-separated identifiers, each a letter or "_" followed by letters, digits and "_"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DeriveProto(arrow.NewSchema(tc.fields, nil), tc.full)
+			var eerr *avroarrow.EncodeError
+			require.ErrorAs(t, err, &eerr)
+			require.Equal(t, tc.want, *eerr)
+		})
+	}
+}
+
+// TestAppendHeader checks the Confluent framing and message indexes, read
+// back by SplitFrame and Schema.MessageAt.
+func TestAppendHeader(t *testing.T) {
+	s := compileText(t, `syntax = "proto3"; package h; message A { message B { message C {} } message D {} } message E { message F {} }`)
+	for _, tc := range []struct {
+		name string
+		want []int
+		hdr  []byte
+	}{
+		{"h.A", []int{0}, []byte{0, 0, 0, 1, 2, 0}},
+		{"h.A.B", []int{0, 0}, []byte{0, 0, 0, 1, 2, 4, 0, 0}},
+		{"h.A.B.C", []int{0, 0, 0}, []byte{0, 0, 0, 1, 2, 6, 0, 0, 0}},
+		{"h.A.D", []int{0, 1}, []byte{0, 0, 0, 1, 2, 4, 0, 2}},
+		{"h.E.F", []int{1, 0}, []byte{0, 0, 0, 1, 2, 4, 2, 0}},
+	} {
+		md := message(t, s, tc.name)
+		idx := MessageIndexes(md)
+		require.Equal(t, tc.want, idx, tc.name)
+		hdr := AppendHeader(nil, 258, idx)
+		require.Equal(t, tc.hdr, hdr, tc.name)
+		fr, err := SplitFrame(append(hdr, 0x08, 0x01))
+		require.NoError(t, err)
+		require.EqualValues(t, 258, fr.SchemaID)
+		got, err := DecodeIndexes(fr.Indexes, nil)
+		require.NoError(t, err)
+		back, err := s.MessageAt(got)
+		require.NoError(t, err)
+		require.Equal(t, md.FullName(), back.FullName())
+		require.Equal(t, []byte{0x08, 0x01}, fr.Body)
+	}
+}
