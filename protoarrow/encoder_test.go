@@ -143,6 +143,14 @@ func TestDeriveRoundTrip(t *testing.T) {
 			wrec := recordFromJSON(t, mem, dec.Schema(), want)
 			defer wrec.Release()
 			require.Equal(t, recordRows(t, wrec), got, text)
+
+			// A slice of the batch (offsets into every buffer) encodes
+			// its own rows.
+			if n := rec.NumRows(); n > 1 {
+				sl := rec.NewSlice(1, n)
+				defer sl.Release()
+				require.Equal(t, got[1:], decodeRows(t, dec, encodeAll(t, enc, sl)...))
+			}
 		})
 	}
 }
