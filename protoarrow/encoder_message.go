@@ -176,6 +176,9 @@ func (f *encField) bind(arr arrow.Array) *avroarrow.EncodeError {
 			return f.errf("", "%s is not a list", arr.DataType())
 		}
 		f.list, f.items = l, l.ListValues()
+		if ext, ok := f.items.(array.ExtensionArray); ok {
+			f.items = ext.Storage() // list<uuid>, say
+		}
 		f.inull = f.items.NullN() > 0
 		return f.val.bind(f.items)
 	case kindMap:
@@ -205,6 +208,12 @@ func (f *encField) bind(arr arrow.Array) *avroarrow.EncodeError {
 }
 
 func (f *encField) nullErr() *avroarrow.EncodeError {
+	switch f.kind {
+	case kindList:
+		return f.errf("", "null cannot be written: repeated field %s has no null (an empty list is written as absent)", f.path.field)
+	case kindMap:
+		return f.errf("", "null cannot be written: map field %s has no null (an empty map is written as absent)", f.path.field)
+	}
 	return f.errf("", "null cannot be written: field %s has no presence (declare it optional, or use a wrapper type)", f.path.field)
 }
 

@@ -238,7 +238,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"null list item", []arrow.Field{{Name: "ri", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)}}, `[{"ri":[1,null]}]`, avroarrow.CoerceExact,
 			avroarrow.EncodeError{Column: "ri", Field: "ri", Row: 0, Msg: "null list item 1 cannot be written: repeated fields hold no nulls"}},
 		{"null list", []arrow.Field{{Name: "ri", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true}}, `[{"ri":null}]`, avroarrow.CoerceExact,
-			avroarrow.EncodeError{Column: "ri", Field: "ri", Row: 0, Msg: "null cannot be written: field ri has no presence (declare it optional, or use a wrapper type)"}},
+			avroarrow.EncodeError{Column: "ri", Field: "ri", Row: 0, Msg: "null cannot be written: repeated field ri has no null (an empty list is written as absent)"}},
 		{"unknown enum symbol", []arrow.Field{{Name: "side", Type: str}}, `[{"side":"BUY"},{"side":"7"},{"side":"HOLD"}]`, avroarrow.CoerceExact,
 			avroarrow.EncodeError{Column: "side", Field: "side", Row: 2, Value: `"HOLD"`, Msg: "is not a name of Protobuf enum kt.Side (nor a number)"}},
 		{"two oneof members", []arrow.Field{{Name: "choice", Type: arrow.StructOf(arrow.Field{Name: "c_str", Type: str, Nullable: true}, arrow.Field{Name: "c_int", Type: arrow.PrimitiveTypes.Int64, Nullable: true})}},
