@@ -272,6 +272,15 @@ func (c *encCompiler) node(f arrow.Field, t *arrow.Field, p encPath) (*enode, *E
 			return n, nil
 		}
 		switch dt.ID() {
+		case arrow.TIME32, arrow.TIME64, arrow.DURATION:
+			// A count of the column's unit, as the plain form writes it.
+			n.kind, n.width, n.signed = ekInt, dt.(arrow.FixedWidthDataType).BitWidth()/8, true
+			if w := n.width; w == 8 && thi < math.MaxInt64 || w == 4 && thi < math.MaxInt32 || tlo > math.MinInt32 {
+				if c.strict {
+					return nil, narrowing("a value may be out of range")
+				}
+				n.ranged, n.lo, n.hi, n.uhi = true, tlo, thi, tuhi
+			}
 		case arrow.FLOAT32, arrow.FLOAT64:
 			if c.strict {
 				return nil, narrowing("a value may have a fraction")
@@ -337,6 +346,11 @@ func (c *encCompiler) node(f arrow.Field, t *arrow.Field, p encPath) (*enode, *E
 			return mismatch()
 		}
 		tu := tt.(*arrow.TimestampType).Unit
+		if tmeta == "date-time" {
+			// A JSON Schema date-time has no unit: the target's is only
+			// the one kafarr reads into, so every digit is written.
+			tu = st.Unit
+		}
 		n.kind, n.unit = ekTimestamp, unitIndex(min(st.Unit, tu))
 		if st.Unit > tu {
 			if c.strict {

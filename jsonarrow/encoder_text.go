@@ -257,5 +257,13 @@ func appendFloat(dst []byte, f float64, width int) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	return strconv.AppendFloat(dst, f, format, -1, width)
+	dst = strconv.AppendFloat(dst, f, format, -1, width)
+	if format == 'e' {
+		// 1e-07 -> 1e-7, as encoding/json writes it.
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }
