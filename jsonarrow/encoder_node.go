@@ -98,7 +98,10 @@ func (n *enode) bind(arr arrow.Array) {
 	}
 	switch n.kind {
 	case ekBool, ekInt, ekFloat, ekFloatInt, ekDate, ekTimestamp, ekDecimal:
-		n.data = d.Buffers()[1].Bytes()
+		n.data = nil
+		if bufs := d.Buffers(); len(bufs) > 1 && bufs[1] != nil {
+			n.data = bufs[1].Bytes() // nil in an empty array
+		}
 	case ekString:
 		n.str = arr.(stringer)
 	case ekBinary:
