@@ -353,3 +353,93 @@ func TestEncodeAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeAvroTarget writes columns against an Avro schema given for
+// plain JSON (FromAvro): narrower ints, float, bytes and fixed as one code
+// point per byte, decimals at the field's scale, times in the field's unit,
+// and reads them back equal.
+func TestEncodeAvroTarget(t *testing.T) {
+	mem := testAlloc(t)
+	target, err := FromAvro(avroarrow.MustParse(`{"type":"record","name":"R","fields":[
+		{"name":"i","type":"int"},{"name":"f","type":"float"},{"name":"b","type":"bytes"},
+		{"name":"x","type":{"type":"fixed","name":"F","size":2}},
+		{"name":"dec","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":3}},
+		{"name":"tm","type":{"type":"long","logicalType":"time-micros"}},
+		{"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
+		{"name":"opt","type":["null","long"],"default":null}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(dt arrow.DataType, data string) arrow.Array {
+		arr, _, err := array.FromJSON(mem, dt, strings.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return arr
+	}
+	fields := []arrow.Field{
+		{Name: "i", Type: arrow.PrimitiveTypes.Int64}, {Name: "f", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "b", Type: arrow.BinaryTypes.Binary}, {Name: "x", Type: &arrow.FixedSizeBinaryType{ByteWidth: 2}},
+		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 12, Scale: 5}}, {Name: "tm", Type: arrow.FixedWidthTypes.Time32ms},
+		{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_ns}, {Name: "opt", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	}
+	cols := []arrow.Array{
+		mk(fields[0].Type, `[2147483647,-2147483648]`), mk(fields[1].Type, `[0.5,-3.25]`),
+		mk(fields[2].Type, `["AP+A",""]`), mk(fields[3].Type, `["IgA=","/38="]`),
+		mk(fields[4].Type, `["1234567.89000","-0.00100"]`), mk(fields[5].Type, `[86399999,1]`),
+		mk(fields[6].Type, `[1700000000123000000,-1000000]`), mk(fields[7].Type, `[null,7]`),
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, 2)
+	for _, c := range cols {
+		c.Release()
+	}
+	defer rec.Release()
+	enc, err := CompileEncoder(rec.Schema(), target, EncoderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for i := 0; i < 2; i++ {
+		b, err := enc.AppendRow(nil, rec, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, string(b))
+	}
+	if want := `{"i":2147483647,"f":0.5,"b":"\u0000ÿ\u0080","x":"\"\u0000","dec":1234567.89000,"tm":86399999000,"ts":"2023-11-14T22:13:20.123Z"}`; msgs[0] != strings.Replace(want, `\u0080`, "\u0080", 1) {
+		t.Errorf("got  %s\nwant %s", msgs[0], want)
+	}
+	got, errs := decodeAll(t, target, msgs...)
+	for i, e := range errs {
+		if e != "" {
+			t.Fatalf("row %d: %s", i, e)
+		}
+	}
+	want := []map[string]any{
+		{"i": int64(2147483647), "f": 0.5, "b": []byte{0, 0xff, 0x80}, "x": []byte{0x22, 0}, "dec": "1234567.890", "tm": arrow.Time64(86399999000), "ts": ts(1700000000123), "opt": nil},
+		{"i": int64(-2147483648), "f": -3.25, "b": []byte{}, "x": []byte{0xff, 0x7f}, "dec": "-0.001", "tm": arrow.Time64(1000), "ts": ts(-1), "opt": int64(7)},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %#v\nwant %#v", got, want)
+	}
+	// Narrowing checks: a value beyond Avro int, a decimal digit beyond
+	// the scale.
+	for _, tc := range []struct{ col, data, want string }{
+		{"i", `[2147483648]`, `column "i" row 0: value 2147483648 is out of the property's range (field "i")`},
+		{"dec", `["0.00001"]`, `column "dec" row 0: value 0.00001 does not fit the property's decimal(10, 3) exactly (field "dec")`},
+		{"f", `[0.1]`, `column "f" row 0: value 0.1 does not fit float32 exactly (field "f")`},
+	} {
+		var k int
+		for k = range fields {
+			if fields[k].Name == tc.col {
+				break
+			}
+		}
+		one := oneColumn(t, mem, fields[k], tc.data)
+		sub := arrow.NewSchema([]arrow.Field{target.Field(k)}, nil)
+		if got := encodeErr(t, one, sub, avroarrow.CoerceExact, 0); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.col, got, tc.want)
+		}
+		one.Release()
+	}
+}
