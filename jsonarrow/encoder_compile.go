@@ -248,6 +248,12 @@ func (c *encCompiler) node(f arrow.Field, t *arrow.Field, p encPath) (*enode, *E
 		}
 		return n, err
 	}
+	if isStringLike(dt) && (tmeta == "date-time" || tmeta == "date" || tmeta == "uuid") {
+		// Text already in the property's format is written as it is,
+		// once checked the way the decoder reads it.
+		n.kind, n.format = ekString, tmeta
+		return n, nil
+	}
 	switch tt.ID() {
 	case arrow.NULL:
 		if dt.ID() != arrow.NULL {
