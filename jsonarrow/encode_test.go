@@ -446,3 +446,37 @@ func TestEncodeAvroTarget(t *testing.T) {
 		one.Release()
 	}
 }
+
+// TestEncodeDictionaryNullValue: a dictionary whose value (not index) is
+// null leaves an optional property out, like any null.
+func TestEncodeDictionaryNullValue(t *testing.T) {
+	mem := testAlloc(t)
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}
+	dict, _, err := array.FromJSON(mem, arrow.BinaryTypes.String, strings.NewReader(`["a",null]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dict.Release()
+	idx, _, err := array.FromJSON(mem, arrow.PrimitiveTypes.Int8, strings.NewReader(`[0,1]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Release()
+	arr := array.NewDictionaryArray(dt, idx, dict)
+	defer arr.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "x", Type: dt, Nullable: true}}, nil), []arrow.Array{arr}, 2)
+	defer rec.Release()
+	for target, want := range map[string]string{
+		`{"type":"object","properties":{"x":{"type":"string"}}}`:                           `{}`,
+		`{"type":"object","properties":{"x":{"type":["null","string"]}},"required":["x"]}`: `{"x":null}`,
+	} {
+		enc, err := CompileEncoder(rec.Schema(), mustSchema(t, target), EncoderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := enc.AppendRow(nil, rec, 1)
+		if err != nil || string(out) != want {
+			t.Errorf("%s: got %s, %v; want %s", target, out, err, want)
+		}
+	}
+}

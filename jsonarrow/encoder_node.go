@@ -146,13 +146,14 @@ func (n *enode) object(dst []byte, i int) ([]byte, *EncodeError) {
 	dst = append(dst, '{')
 	first := true
 	for k, kid := range n.kids {
-		if kid.isNull(i) {
+		if kid.isNull(i) || kid.kind == ekDict && kid.kids[0].isNull(kid.dict.GetValueIndex(i)) {
 			if kid.omit {
 				continue
 			}
 			if !kid.nullOK {
 				return dst, kid.errf(i, "", "null where the property is required and admits no null")
 			}
+			// The dictionary's value node writes the null.
 		}
 		key := n.keys[k]
 		if first {
