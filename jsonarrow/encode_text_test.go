@@ -35,6 +35,6 @@ func TestAppendFloatShortest(t *testing.T) {
 	for range 2_000_000 {
 		check(float64(r.Int63n(1e15)-5e14) / math.Pow10(r.Intn(8)))
 		check(float64(r.Intn(1e8)) / 1e5)
-		check(math.Float64frombits(r.Uint64() &^ (0x7ff << 52) | uint64(1000+r.Intn(100))<<52))
+		check(math.Float64frombits(r.Uint64()&^(0x7ff<<52) | uint64(1000+r.Intn(100))<<52))
 	}
 }
