@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -478,5 +479,58 @@ func TestEncodeDictionaryNullValue(t *testing.T) {
 		if err != nil || string(out) != want {
 			t.Errorf("%s: got %s, %v; want %s", target, out, err, want)
 		}
+	}
+}
+
+// TestEncodeRootNotObject: a target whose root is one value takes a
+// "value" column (or the only column) as the message; one that takes any
+// object, or a map, takes every column as a member.
+func TestEncodeRootNotObject(t *testing.T) {
+	mem := testAlloc(t)
+	i64 := arrow.PrimitiveTypes.Int64
+	build := func(names ...string) arrow.RecordBatch {
+		var fields []arrow.Field
+		var cols []arrow.Array
+		for k, name := range names {
+			arr, _, err := array.FromJSON(mem, i64, strings.NewReader(`[`+strconv.Itoa(k+1)+`,null]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer arr.Release()
+			fields, cols = append(fields, arrow.Field{Name: name, Type: i64, Nullable: true}), append(cols, arr)
+		}
+		return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, 2)
+	}
+	for _, tc := range []struct {
+		schema string
+		cols   []string
+		want   [2]string // rows 0 and 1, or the error
+	}{
+		{`{"type":"integer"}`, []string{"value"}, [2]string{`1`, `column "value" row 1: null where the schema admits no null`}},
+		{`{"type":"integer"}`, []string{"value", "other"}, [2]string{`column "other": the target's message is the single value of column "value": this column has no place in it`}},
+		{`{"type":["integer","null"]}`, []string{"n"}, [2]string{`1`, `null`}},
+		{`{"type":"object"}`, []string{"a", "b"}, [2]string{`{"a":1,"b":2}`, `{"a":null,"b":null}`}},
+		{`true`, []string{"value"}, [2]string{`1`, `null`}},
+		{`{"type":"object","additionalProperties":{"type":"integer"}}`, []string{"a", "b"}, [2]string{`{"a":1,"b":2}`, `{}`}},
+		{`{"type":"object","additionalProperties":{"type":["integer","null"]}}`, []string{"a"}, [2]string{`{"a":1}`, `{"a":null}`}},
+		{`{"type":"array","items":{"type":"integer"}}`, []string{"a", "b"}, [2]string{`the target schema is not an object of properties: its message is one list<item: int64>, so the batch needs one column or one named "value", not 2 columns`}},
+	} {
+		rec := build(tc.cols...)
+		enc, err := CompileEncoder(rec.Schema(), mustSchema(t, tc.schema), EncoderOptions{})
+		var got [2]string
+		if err != nil {
+			got[0] = err.Error()
+		} else {
+			for i := range 2 {
+				out, err := enc.AppendRow(nil, rec, i)
+				if got[i] = string(out); err != nil {
+					got[i] = err.Error()
+				}
+			}
+		}
+		if !strings.HasPrefix(got[0], tc.want[0]) || !strings.HasPrefix(got[1], tc.want[1]) {
+			t.Errorf("%s %v: got %q, want %q", tc.schema, tc.cols, got, tc.want)
+		}
+		rec.Release()
 	}
 }

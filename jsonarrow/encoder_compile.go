@@ -49,24 +49,65 @@ func isRootValue(s *arrow.Schema) bool {
 	return ok && v == RootValue && s.NumFields() == 1
 }
 
-// whole compiles a target whose message is the value of its one column:
-// the input must have one column, or one named "value".
+// whole compiles a target whose message is the value of its one column.
+// A column named "value", or the only column, is that value. When the
+// target takes any object (JSON text: {"type":"object"}, {}, true) or is
+// a map (additionalProperties), the columns are instead its members:
+// every column in its natural form, or in the map's value type.
 func (c *encCompiler) whole(e *Encoder, target *arrow.Schema) *EncodeError {
-	col := 0
-	if e.in.NumFields() != 1 {
-		idx := e.in.FieldIndices(ValueColumnName)
-		if len(idx) != 1 {
-			return &EncodeError{Row: -1, Msg: fmt.Sprintf("the target schema is not an object: its message is one value, so the batch needs one column or one named %q, not %d columns", ValueColumnName, e.in.NumFields())}
-		}
+	t := target.Field(0)
+	col := -1
+	if idx := e.in.FieldIndices(ValueColumnName); len(idx) == 1 {
 		col = idx[0]
 	}
-	f, t := e.in.Field(col), target.Field(0)
+	mt, isMap := t.Type.(*arrow.MapType)
+	if col < 0 {
+		switch {
+		case isJSONText(t):
+			return c.members(e.root, e.in.Fields(), nil, encPath{}, true)
+		case isMap:
+			return c.mapMembers(e.root, e.in.Fields(), mt.ItemField())
+		case e.in.NumFields() == 1:
+			col = 0
+		default:
+			return &EncodeError{Row: -1, Msg: fmt.Sprintf("the target schema is not an object of properties: its message is one %s, so the batch needs one column or one named %q, not %d columns", describeTarget(t), ValueColumnName, e.in.NumFields())}
+		}
+	}
+	for i, other := range e.in.Fields() {
+		if i != col {
+			return (encPath{other.Name, ""}).errf("the target's message is the single value of column %q: this column has no place in it", e.in.Field(col).Name)
+		}
+	}
+	f := e.in.Field(col)
 	n, err := c.node(f, &t, encPath{f.Name, ""})
 	if err != nil {
 		return err
 	}
 	n.setNullOK(t.Nullable && !metaTrue(t, MetaNotNull))
 	e.root.kids, e.root.cols, e.whole = []*enode{n}, []int{col}, true
+	return nil
+}
+
+// mapMembers compiles the columns into members of a root map whose values
+// are item: each column must fit item; a null is written as null when
+// item admits it, else the member is left out.
+func (c *encCompiler) mapMembers(n *enode, cols []arrow.Field, item arrow.Field) *EncodeError {
+	for i, f := range cols {
+		p := encPath{f.Name, f.Name}
+		for _, prev := range cols[:i] {
+			if prev.Name == f.Name {
+				return p.errf("two columns have this name")
+			}
+		}
+		kid, err := c.node(f, &item, p)
+		if err != nil {
+			return err
+		}
+		kid.setNullOK(item.Nullable)
+		kid.omit = !item.Nullable
+		key, _ := appendString([]byte{','}, f.Name)
+		n.kids, n.cols, n.keys = append(n.kids, kid), append(n.cols, i), append(n.keys, append(key, ':'))
+	}
 	return nil
 }
 
