@@ -291,16 +291,11 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		return err
 	}
 	replace := !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.ValueSchemaVersion == 0 && r.set.AutoRegister
-	var info kafkaio.SchemaInfo
-	if replace && want != options.IngestJSON && want != options.IngestAuto {
-		// replace recreates the table: the data, not the replaced
-		// topic's schema, defines it, in the format asked for.
-		err = adbc.Error{Code: adbc.StatusNotFound}
-	} else {
-		// In mode replace the old subject only tells the format (auto),
-		// or whether the JSON is registered (json).
-		info, err = lookupSubject(ctx, reg, r.val.subject, r.set.ValueSchemaVersion)
-	}
+	// In mode replace, which recreates the table, the data, not the
+	// replaced topic's schema, defines it: the old subject only tells the
+	// format (auto), whether JSON is registered (json), and whether the
+	// subject holds another type (retype).
+	info, err := lookupSubject(ctx, reg, r.val.subject, r.set.ValueSchemaVersion)
 	derived := wireAvro
 	if f, ok := wantedFormat(want); ok {
 		derived = f

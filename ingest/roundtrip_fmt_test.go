@@ -91,5 +91,13 @@ func TestIngestReplaceFormats(t *testing.T) {
 		}
 		_, rows := e.query(t, ingSelect(topic), ingNoMeta)
 		ingEqualRows(t, rows, ingJSONRows(t, rec))
+		// And back to Protobuf, asked for explicitly.
+		replace["kafarr.ingest.value_format"] = "protobuf"
+		e.mustIngest(t, topic, rec, replace)
+		if ss, err := e.reg.SchemaByVersion(ingCtx(t), topic+"-value", -1); err != nil || ss.Type != sr.TypeProtobuf {
+			t.Fatalf("after replace with value_format protobuf: %+v, %v", ss, err)
+		}
+		_, rows = e.query(t, ingSelect(topic), ingNoMeta)
+		ingEqualRows(t, rows, ingJSONRows(t, rec))
 	})
 }
