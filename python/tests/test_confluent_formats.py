@@ -17,7 +17,6 @@ import decimal
 import functools
 import json
 import time
-import uuid
 from typing import Any, Callable
 
 import adbc_driver_manager
@@ -644,12 +643,12 @@ TRADE_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("ok", pa.bool_()),
     ("note", pa.utf8()),
     ("alt", pa.int64()),
-    ("venue", pa.struct([pa.field("mic", pa.utf8(), nullable=False), ("lat", pa.float64())])),
-    ("legs", pa.list_(pa.struct([pa.field("qty", pa.int64(), nullable=False), pa.field("px", pa.float64(), nullable=False)]))),
+    ("venue", pa.struct([_req("mic", pa.utf8()), ("lat", pa.float64())])),
+    ("legs", pa.list_(_req("item", pa.struct([_req("qty", pa.int64()), _req("px", pa.float64())])))),
     ("at", pa.timestamp("us", tz="UTC")),
     ("day", pa.date32()),
     ("uid", pa.utf8()),
-    ("extra", pa.map_(pa.utf8(), pa.int64())),
+    ("extra", pa.map_(pa.utf8(), _req("value", pa.int64()))),
     ("side", pa.dictionary(pa.int32(), pa.utf8())),
     ("anything", pa.utf8()),
     ("mixed", pa.utf8()),
@@ -777,6 +776,17 @@ def test_json_serializer_messages_read_through_kafarr(
     for name, typ in TRADE_COLUMNS:
         assert table.schema.field(name).type == typ, name
         assert table.schema.field(name).nullable, name
+    assert {f.name: f.metadata for f in table.schema if f.name in names and f.metadata} == {
+        "id": {b"kafarr.json.required": b"true"},
+        "sym": {b"kafarr.json.required": b"true"},
+        "legs": {b"kafarr.json.required": b"true"},
+        "at": {b"kafarr.json.type": b"date-time"},
+        "day": {b"kafarr.json.type": b"date"},
+        "uid": {b"kafarr.json.type": b"uuid"},
+        "side": {b"kafarr.json.type": b"enum", b"kafarr.avro.symbols": b'["BUY","SELL"]'},
+        "anything": {b"kafarr.json.type": b"json"},
+        "mixed": {b"kafarr.json.type": b"json"},
+    }
     rows = table.select(names).to_pylist()
     assert rows[:-1] == [want for _, want in TRADES]
     assert rows[-1] == {n: None for n in names}
@@ -942,7 +952,7 @@ def test_plain_json_with_inline_schema(
 
 
 def consume_values(stack: Stack, topic: str, expected: int, *, timeout: float = 30.0) -> list[Any]:
-    """Every message of partition 0..n of topic, in offset order per partition."""
+    """The messages of every partition of topic, in (partition, offset) order."""
     from confluent_kafka import Consumer, TopicPartition
 
     consumer = Consumer(
@@ -964,11 +974,78 @@ def consume_values(stack: Stack, topic: str, expected: int, *, timeout: float = 
 
 
 def _ingest(conn: adbc_kafarr.dbapi.Connection, topic: str, data: Any, **options: str) -> int:
+    """cursor.adbc_ingest into a new topic with the given statement options."""
     with conn.cursor() as cur:
         cur.adbc_statement.set_options(**options)
         return cur.adbc_ingest(topic, data, mode="create")
 
 
+_WRAPPERS = {
+    f"google.protobuf.{n}Value" for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
+}
+
+
+def _proto_value(fd: Any, v: Any) -> Any:
+    if fd.message_type is not None:
+        full = fd.message_type.full_name
+        if full == "google.protobuf.Timestamp":
+            return v.ToDatetime(tzinfo=UTC)
+        if full == "google.protobuf.Duration":
+            return v.ToTimedelta()
+        if full in _WRAPPERS:
+            return v.value
+        return proto_row(v)
+    if fd.enum_type is not None:
+        return fd.enum_type.values_by_number[v].name
+    return v
+
+
+def proto_row(msg: Any) -> dict[str, Any]:
+    """A decoded message as a row: each field by name; a field with presence
+    that is not set is None; repeated fields are lists, maps dicts."""
+    out: dict[str, Any] = {}
+    for fd in msg.DESCRIPTOR.fields:
+        v = getattr(msg, fd.name)
+        if fd.is_repeated:
+            if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+                vf = fd.message_type.fields_by_name["value"]
+                out[fd.name] = {k: _proto_value(vf, x) for k, x in v.items()}
+            else:
+                out[fd.name] = [_proto_value(fd, x) for x in v]
+        elif fd.has_presence and not msg.HasField(fd.name):
+            out[fd.name] = None
+        else:
+            out[fd.name] = _proto_value(fd, v)
+    return out
+
+
+def compile_proto_text(text: str, full_name: str) -> Any:
+    """The message class full_name of .proto text, compiled by protoc
+    (grpcio-tools) with the well-known types on its include path."""
+    import importlib.resources
+    import pathlib
+    import tempfile
+
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from grpc_tools import protoc
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = pathlib.Path(tmp, "derived.proto")
+        src.write_text(text)
+        out = pathlib.Path(tmp, "set.pb")
+        includes = str(importlib.resources.files("grpc_tools") / "_proto")
+        rc = protoc.main(
+            ["protoc", f"-I{tmp}", f"-I{includes}", "--include_imports", f"--descriptor_set_out={out}", str(src)]
+        )
+        assert rc == 0, f"protoc refused kafarr's derived schema:\n{text}"
+        fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    pool = descriptor_pool.DescriptorPool()
+    for f in fds.file:
+        pool.Add(f)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
+
+
+# Every row non-null where Protobuf has no null (lists), nulls elsewhere.
 INGEST_TABLE = pa.table(
     {
         "id": pa.array([1, 2, -(2**63)], pa.int64()),
@@ -981,7 +1058,7 @@ INGEST_TABLE = pa.table(
         "sym": pa.array(["GBPUSD", None, "é✓"], pa.utf8()),
         "raw": pa.array([b"\x00\x01", b"", None], pa.binary()),
         "at": pa.array([1_700_000_000_123_456, 0, None], pa.timestamp("us", tz="UTC")),
-        "tags": pa.array([["a", "b"], [], None], pa.list_(pa.utf8())),
+        "tags": pa.array([["a", "b"], [], ["c"]], pa.list_(pa.utf8())),
         "leg": pa.array([{"qty": 1, "venue": "X"}, None, {"qty": -1, "venue": None}],
                         pa.struct([("qty", pa.int64()), ("venue", pa.utf8())])),  # fmt: skip
     }
@@ -992,11 +1069,11 @@ def test_kafarr_ingest_protobuf_derived_read_by_confluent_deserializer(
     stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
     """kafarr.ingest.value_format=protobuf: kafarr derives a .proto from the
-    frame and registers it; ProtobufDeserializer, with the message class
-    compiled from the registered schema, reads back every row."""
+    frame and registers it (as text) under <topic>-value; protoc compiles
+    the registered text and ProtobufDeserializer, with that class, reads
+    back rows equal to the frame's."""
     from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
-    from google.protobuf import json_format
 
     topic = new_topic()
     n = _ingest(
@@ -1008,58 +1085,35 @@ def test_kafarr_ingest_protobuf_derived_read_by_confluent_deserializer(
     assert n == 3
     registered = registry.get_latest_version(f"{topic}-value")
     assert registered.schema.schema_type == "PROTOBUF"
-    cls = _message_class_from_registered(registered.schema.schema_str, "com.example.Tick")
+    cls = compile_proto_text(registered.schema.schema_str, "com.example.Tick")
+    assert [f.name for f in cls.DESCRIPTOR.fields] == INGEST_TABLE.column_names
     deserialize = ProtobufDeserializer(cls, {"use.deprecated.format": False})
-    got = [
-        json_format.MessageToDict(
-            deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)),
-            preserving_proto_field_name=True,
-            always_print_fields_with_no_presence=True,
-        )
-        for m in consume_values(stack, topic, 3)
-    ]
-    assert got == PROTO_INGESTED
-
-
-def _message_class_from_registered(schema_str: str, full_name: str) -> Any:
-    """The message class of a registered PROTOBUF schema: base64 serialized
-    FileDescriptorProto, or .proto text (parsed by protoc from grpcio-tools
-    would be needed; kafarr registers text, so this is where that shows)."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-    fd = descriptor_pb2.FileDescriptorProto()
-    fd.ParseFromString(base64.b64decode(schema_str, validate=True))
-    pool = descriptor_pool.DescriptorPool()
-    from google.protobuf import timestamp_pb2, wrappers_pb2
-
-    for dep in (timestamp_pb2, wrappers_pb2):
-        pool.AddSerializedFile(dep.DESCRIPTOR.serialized_pb)
-    pool.Add(fd)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
-
-
-PROTO_INGESTED: list[dict[str, Any]] = []  # filled in once ingest-fmt's derivation is known
+    msgs = consume_values(stack, topic, 3)
+    for m in msgs:
+        # Magic byte, the schema id kafarr registered, the index list [0] as one byte.
+        assert m.value()[:6] == b"\x00" + registered.schema_id.to_bytes(4, "big") + b"\x00"
+    got = [proto_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
+    assert got == INGEST_TABLE.to_pylist()
 
 
 def test_kafarr_ingest_protobuf_registered_subject_read_by_confluent_deserializer(
     stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
     """A PROTOBUF subject registered the way ProtobufSerializer registers
-    (base64 FileDescriptorProto), named by kafarr.ingest.value_subject:
-    kafarr encodes against it (int64 narrowed to int32, a timestamp column
-    to google.protobuf.Timestamp, a nullable column to a wrapper) and
-    ProtobufDeserializer with the registry client reads it back."""
+    (base64 FileDescriptorProto, well-known imports without references),
+    named by kafarr.ingest.value_subject: kafarr encodes a pandas frame
+    against it (int64 narrowed to int32, strings to enum names, a timestamp
+    column to google.protobuf.Timestamp, a nullable column to a wrapper, a
+    struct column to a message) and ProtobufDeserializer, fetching the writer
+    schema from the registry, reads it back."""
     from confluent_kafka.schema_registry import Schema
     from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
-    from google.protobuf import descriptor_pb2
 
     topic = new_topic()
     subject = f"{topic}-value"
-    c = proto_classes()
-    Everything = c["Everything"]
+    Everything = proto_classes()["Everything"]
     schema_b64 = base64.b64encode(Everything.DESCRIPTOR.file.serialized_pb).decode()
-    # The references Python's serializer would give with skip.known.types=True: none.
     registry.register_schema(subject, Schema(schema_b64, "PROTOBUF"))
     frame = pd.DataFrame(
         {
@@ -1078,22 +1132,55 @@ def test_kafarr_ingest_protobuf_registered_subject_read_by_confluent_deserialize
     n = _ingest(conn, topic, frame, **{"kafarr.ingest.value_subject": subject})
     assert n == 3
     deserialize = ProtobufDeserializer(Everything, {"use.deprecated.format": False}, registry)
-    got = [deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_values(stack, topic, 3)]
-    assert [g.f_int32 for g in got] == [1, -(2**31), 2**31 - 1]
-    assert [g.f_uint64 for g in got] == [2**64 - 1, 0, 5]
-    assert [g.f_string for g in got] == ["a", "", "é"]
-    assert [g.f_bool for g in got] == [True, False, True]
-    assert [g.f_bytes for g in got] == [b"\x00", b"", b"\xff"]
-    assert [g.side for g in got] == [1, 2, 0]
-    assert [list(g.tags) for g in got] == [["x"], [], ["y", "z"]]
-    assert [g.HasField("w_int64") for g in got] == [True, False, True]
-    assert [g.w_int64.value for g in got] == [5, 0, 0]
-    assert [(g.ts.seconds, g.ts.nanos) for g in got] == [(1_700_000_000, 123_456_000), (0, 0), (-1, 999_999_000)]
-    assert [g.HasField("inner") for g in got] == [True, False, True]
-    assert [(g.inner.name, g.inner.qty) for g in got] == [("n", 2), ("", 0), ("", 0)]
-    # Columns the frame lacks are absent: defaults, no presence.
-    assert [g.HasField("amount") for g in got] == [False, False, False]
-    del descriptor_pb2
+    got = [
+        proto_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)))
+        for m in consume_values(stack, topic, 3)
+    ]
+    want = [
+        {
+            "f_int32": 1,
+            "f_uint64": 2**64 - 1,
+            "f_string": "a",
+            "f_bool": True,
+            "f_bytes": b"\x00",
+            "side": "BUY",
+            "tags": ["x"],
+            "w_int64": 5,
+            "ts": dt.datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC),
+            "inner": {"name": "n", "qty": 2},
+        },
+        {
+            "f_int32": -(2**31),
+            "f_uint64": 0,
+            "f_string": "",
+            "f_bool": False,
+            "f_bytes": b"",
+            "side": "SELL",
+            "tags": [],
+            "w_int64": None,
+            "ts": dt.datetime(1970, 1, 1, tzinfo=UTC),
+            "inner": None,
+        },
+        {
+            "f_int32": 2**31 - 1,
+            "f_uint64": 5,
+            "f_string": "é",
+            "f_bool": True,
+            "f_bytes": b"\xff",
+            "side": "SIDE_UNSPECIFIED",
+            "tags": ["y", "z"],
+            "w_int64": 0,
+            "ts": dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+            "inner": {"name": "", "qty": 0},
+        },
+    ]
+    for g, w in zip(got, want, strict=True):
+        assert {k: g[k] for k in w} == w
+        # Fields the frame has no column for are absent: defaults, or null
+        # where they have presence.
+        assert {k: v for k, v in g.items() if k not in w} == {
+            k: v for k, v in proto_row(Everything()).items() if k not in w
+        }
 
 
 JSON_INGEST_SCHEMA = {
@@ -1104,78 +1191,109 @@ JSON_INGEST_SCHEMA = {
         "id": {"type": "integer"},
         "sym": {"type": ["null", "string"]},
         "px": {"type": "number"},
-        "at": {"type": "string", "format": "date-time"},
-        "day": {"type": "string", "format": "date"},
+        "at": {"oneOf": [{"type": "null"}, {"type": "string", "format": "date-time"}]},
+        "day": {"type": ["null", "string"], "format": "date"},
         "tags": {"type": "array", "items": {"type": "string"}},
-        "leg": {"$ref": "#/definitions/Leg"},
+        "leg": {"oneOf": [{"type": "null"}, {"$ref": "#/definitions/Leg"}]},
     },
-    "required": ["id", "px"],
+    "required": ["id", "px", "tags"],
     "definitions": {
         "Leg": {"type": "object", "properties": {"qty": {"type": "integer"}}, "required": ["qty"]},
     },
 }
 
+JSON_INGEST_TABLE = pa.table(
+    {
+        "id": pa.array([1, -(2**63), 2**63 - 1], pa.int64()),
+        "sym": pa.array(["a", None, "é✓"], pa.utf8()),
+        "px": pa.array([1.5, -0.0, 1e-300], pa.float64()),
+        "at": pa.array([1_700_000_000_123_456, 0, None], pa.timestamp("us", tz="UTC")),
+        "day": pa.array([0, 19_000, None], pa.date32()),
+        "tags": pa.array([["x"], [], ["y", "z"]], pa.list_(pa.utf8())),
+        "leg": pa.array([{"qty": 3}, None, {"qty": -1}], pa.struct([("qty", pa.int64())])),
+    }
+)
 
-def _json_ingest_frame() -> pa.Table:
-    return pa.table(
-        {
-            "id": pa.array([1, -(2**63), 2**63 - 1], pa.int64()),
-            "sym": pa.array(["a", None, "é✓"], pa.utf8()),
-            "px": pa.array([1.5, -0.0, 1e-300], pa.float64()),
-            "at": pa.array([1_700_000_000_123_456, 0, None], pa.timestamp("us", tz="UTC")),
-            "day": pa.array([0, 19_000, None], pa.date32()),
-            "tags": pa.array([["x"], [], None], pa.list_(pa.utf8())),
-            "leg": pa.array([{"qty": 3}, None, {"qty": -1}], pa.struct([("qty", pa.int64())])),
-        }
-    )
+
+def _json_row(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON value as a row of JSON_INGEST_TABLE: date-time and date
+    strings parsed; a property that is absent is null (both are null in
+    the schemas; which one kafarr writes is asserted on the raw text)."""
+    row = {name: value.get(name) for name in JSON_INGEST_TABLE.column_names}
+    if row["at"] is not None:
+        row["at"] = dt.datetime.fromisoformat(row["at"])
+    if row["day"] is not None:
+        row["day"] = dt.date.fromisoformat(row["day"])
+    return row
 
 
 def test_kafarr_ingest_json_registered_subject_read_by_confluent_deserializer(
     stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
     """A JSON subject registered by hand; kafarr encodes against it;
-    JSONDeserializer (validating against the writer schema from the registry)
-    reads every row back."""
+    JSONDeserializer, validating each value against the writer schema from
+    the registry, reads rows equal to the frame's."""
     from confluent_kafka.schema_registry import Schema
     from confluent_kafka.schema_registry.json_schema import JSONDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
 
     topic = new_topic()
     subject = f"{topic}-value"
-    registry.register_schema(subject, Schema(json.dumps(JSON_INGEST_SCHEMA), "JSON"))
-    n = _ingest(conn, topic, _json_ingest_frame(), **{"kafarr.ingest.value_subject": subject})
+    schema_id = registry.register_schema(subject, Schema(json.dumps(JSON_INGEST_SCHEMA), "JSON"))
+    n = _ingest(conn, topic, JSON_INGEST_TABLE, **{"kafarr.ingest.value_subject": subject})
     assert n == 3
     deserialize = JSONDeserializer(None, schema_registry_client=registry)
-    got = [deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_values(stack, topic, 3)]
-    assert got == JSON_INGESTED_REGISTERED
-
-
-# Absent vs null for nullable columns is ingest-fmt's documented choice: fill in when merged.
-JSON_INGESTED_REGISTERED: list[dict[str, Any]] = []
+    msgs = consume_values(stack, topic, 3)
+    for m in msgs:
+        assert m.value()[:5] == b"\x00" + schema_id.to_bytes(4, "big")
+    got = [_json_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
+    assert got == JSON_INGEST_TABLE.to_pylist()
 
 
 def test_kafarr_ingest_json_derived_read_by_confluent_deserializer(
     stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
-    """kafarr.ingest.value_format=json without a subject of its own: kafarr
-    derives a JSON Schema, registers it as <topic>-value and frames the
-    values; JSONDeserializer validates against it and reads them back."""
+    """kafarr.ingest.value_format=json with a subject named but not
+    registered: kafarr derives a JSON Schema, registers it and frames the
+    values; JSONDeserializer validates against it and reads rows equal to
+    the frame's."""
     from confluent_kafka.schema_registry.json_schema import JSONDeserializer
     from confluent_kafka.serialization import MessageField, SerializationContext
 
     topic = new_topic()
-    n = _ingest(conn, topic, _json_ingest_frame(), **{"kafarr.ingest.value_format": "json"})
+    subject = f"{topic}-value"
+    n = _ingest(
+        conn,
+        topic,
+        JSON_INGEST_TABLE,
+        **{"kafarr.ingest.value_format": "json", "kafarr.ingest.value_subject": subject},
+    )
     assert n == 3
-    registered = registry.get_latest_version(f"{topic}-value")
+    registered = registry.get_latest_version(subject)
     assert registered.schema.schema_type == "JSON"
+    derived = json.loads(registered.schema.schema_str)
+    assert derived["type"] == "object"
+    assert list(derived["properties"]) == JSON_INGEST_TABLE.column_names
     deserialize = JSONDeserializer(None, schema_registry_client=registry)
-    got = [deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_values(stack, topic, 3)]
-    assert got == JSON_INGESTED_REGISTERED
+    msgs = consume_values(stack, topic, 3)
+    got = [_json_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
+    assert got == JSON_INGEST_TABLE.to_pylist()
+    # And kafarr reads its own derived subject back to the frame.
+    table = _read(conn, f'SELECT * FROM "{topic}"')
+    assert table.schema.metadata[b"kafarr.value.format"] == b"json"
+    assert table.select(JSON_INGEST_TABLE.column_names).to_pylist() == JSON_INGEST_TABLE.to_pylist()
 
 
 def test_kafarr_ingest_plain_json_read_by_plain_consumer(
-    stack: Stack, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+    stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
-    """value_format=json and kafarr.ingest.auto_register=false: plain JSON,
-    no framing; json.loads of each value gives the row."""
-    del uuid
+    """kafarr.ingest.value_format=json without a subject: plain JSON, no
+    framing, nothing registered; json.loads of each value gives the row."""
+    topic = new_topic()
+    n = _ingest(conn, topic, JSON_INGEST_TABLE, **{"kafarr.ingest.value_format": "json"})
+    assert n == 3
+    assert f"{topic}-value" not in registry.get_subjects()
+    msgs = consume_values(stack, topic, 3)
+    assert all(m.value()[:1] == b"{" for m in msgs), [m.value()[:10] for m in msgs]
+    got = [_json_row(json.loads(m.value())) for m in msgs]
+    assert got == JSON_INGEST_TABLE.to_pylist()
