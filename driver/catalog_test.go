@@ -737,7 +737,9 @@ func TestGetObjectsUnreadableSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.RegisterSchema(e.ctx, "json_events-value", sr.Schema{Schema: `{"type":"object"}`, Type: sr.TypeJSON}, -1, -1); err != nil {
+	// A JSON Schema whose $ref points nowhere cannot be mapped: only the
+	// schema-independent columns are listed, and GetTableSchema says why.
+	if _, err := cl.RegisterSchema(e.ctx, "json_events-value", sr.Schema{Schema: `{"$ref":"#/$defs/missing"}`, Type: sr.TypeJSON}, -1, -1); err != nil {
 		t.Fatal(err)
 	}
 	got := e.getObjects(adbc.ObjectDepthColumns, nil, nil, nil, nil, nil)
@@ -745,5 +747,58 @@ func TestGetObjectsUnreadableSchema(t *testing.T) {
 		{Name: "json_events", Type: "topic", Columns: &[]objColumn{partitionColumn(1), offsetColumn(2), timestampColumn(3)}, Constraints: &[]string{}},
 	}}}}})
 	_, err = e.cn.GetTableSchema(e.ctx, nil, nil, "json_events")
-	wantStatus(t, err, adbc.StatusNotImplemented, "JSON")
+	wantStatus(t, err, adbc.StatusInvalidData, "json_events", "missing")
+}
+
+// TestGetTableSchemaFormats describes Protobuf and JSON Schema topics
+// from their registered schemas, as SELECT * reads them.
+func TestGetTableSchemaFormats(t *testing.T) {
+	e := newCatalogEnv(t, nil)
+	e.createTopic("pb_quotes", 1, nil)
+	e.createTopic("js_quotes", 1, nil)
+	cl, err := sr.NewClient(sr.URLs(e.registry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb := "syntax = \"proto3\";\npackage acme.v1;\nmessage Quote {\n  string sym = 1;\n  double px = 2;\n  optional int64 qty = 3;\n  repeated string tags = 4;\n}\n"
+	if _, err := cl.RegisterSchema(e.ctx, "pb_quotes-value", sr.Schema{Schema: pb, Type: sr.TypeProtobuf}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	js := `{"type":"object","properties":{"sym":{"type":"string"},"px":{"type":"number"},"qty":{"type":"integer"}},"required":["sym"]}`
+	if _, err := cl.RegisterSchema(e.ctx, "js_quotes-value", sr.Schema{Schema: js, Type: sr.TypeJSON}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		topic, format, record string
+		want                  []arrow.DataType
+		names                 []string
+	}{
+		{"pb_quotes", "protobuf", "acme.v1.Quote",
+			[]arrow.DataType{arrow.BinaryTypes.String, arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Int64, arrow.ListOf(arrow.BinaryTypes.String)},
+			[]string{"sym", "px", "qty", "tags"}},
+		{"js_quotes", "json", "",
+			[]arrow.DataType{arrow.BinaryTypes.String, arrow.PrimitiveTypes.Float64, arrow.PrimitiveTypes.Int64},
+			[]string{"sym", "px", "qty"}},
+	} {
+		sc, err := e.cn.GetTableSchema(e.ctx, nil, nil, tt.topic)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.topic, err)
+		}
+		for i, name := range tt.names {
+			f := sc.Field(i)
+			if f.Name != name || !arrow.TypeEqual(f.Type, tt.want[i], arrow.CheckMetadata()) && f.Type.ID() != tt.want[i].ID() {
+				t.Errorf("%s column %d: %s %s, want %s %s", tt.topic, i, f.Name, f.Type, name, tt.want[i])
+			}
+		}
+		if got := sc.Field(len(tt.names)).Name; got != "_partition" {
+			t.Errorf("%s: column %d is %s, want _partition", tt.topic, len(tt.names), got)
+		}
+		md := sc.Metadata()
+		if v, _ := md.GetValue("kafarr.value.format"); v != tt.format {
+			t.Errorf("%s: kafarr.value.format %q, want %q", tt.topic, v, tt.format)
+		}
+		if v, _ := md.GetValue("kafarr.value.record_name"); v != tt.record {
+			t.Errorf("%s: kafarr.value.record_name %q, want %q", tt.topic, v, tt.record)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package options
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
@@ -87,6 +88,15 @@ func intRange(lo, hi int64) kind {
 		return n, nil
 	}}
 }
+
+// jsonText accepts "" or one JSON document (a schema given inline); the
+// typed value is the string.
+var jsonText = kind{"a JSON Schema or Avro schema (JSON text)", func(v string) (any, error) {
+	if v != "" && !json.Valid([]byte(v)) {
+		return nil, fmt.Errorf("not valid JSON (%d bytes)", len(v))
+	}
+	return v, nil
+}}
 
 var boolean = kind{"true or false", func(v string) (any, error) {
 	switch v {
@@ -212,10 +222,13 @@ var defs = func() map[string]Def {
 		def(ReadSchema, ScopeAny, "latest", false, readSchema),
 		def(ReadOnError, ScopeAny, string(OnErrorFail), false, oneOf(OnErrorFail, OnErrorSkip, OnErrorNull)),
 		def(ReadUnionMode, ScopeAny, string(UnionStruct), false, oneOf(UnionStruct, UnionDense)),
-		def(ValueFormatKey, ScopeAny, string(FormatAvro), false, oneOf(FormatAvro, FormatString, FormatBinary)),
+		def(ValueFormatKey, ScopeAny, string(FormatAuto), false, oneOf(FormatAuto, FormatAvro, FormatProtobuf, FormatJSON, FormatString, FormatBinary)),
+		def(ValueProtoMessage, ScopeAny, "", false, anyString),
+		def(ValueSchema, ScopeAny, "", false, jsonText),
+		def(JSONInferRows, ScopeAny, "1000", false, intRange(1, 1_000_000)),
 		def(ValueSubjectStrategy, ScopeAny, string(StrategyTopic), false, oneOf(StrategyTopic, StrategyRecord, StrategyTopicRecord)),
 		def(ValueSubject, ScopeAny, "", false, anyString),
-		def(KeyFormatKey, ScopeAny, string(KeyAuto), false, oneOf(KeyAuto, KeyString, KeyBinary, KeyAvro)),
+		def(KeyFormatKey, ScopeAny, string(KeyAuto), false, oneOf(KeyAuto, KeyString, KeyBinary, KeyAvro, KeyProtobuf, KeyJSON)),
 		def(KeySubject, ScopeAny, "", false, anyString),
 		def(PartitionsMaxRows, ScopeAny, "", false, intRange(1, math.MaxInt64)),
 

@@ -105,16 +105,28 @@ const (
 	// (struct) or to an Arrow dense union (dense).
 	ReadUnionMode = "kafarr.read.union_mode"
 
-	// ValueFormatKey is avro (Confluent wire format), string or binary;
-	// its values are the ValueFormat constants.
+	// ValueFormatKey is auto (the default), avro, protobuf (both in the
+	// Confluent wire format), json (JSON Schema framed, or plain JSON),
+	// string or binary; its values are the ValueFormat constants.
 	ValueFormatKey = "kafarr.value.format"
+	// ValueProtoMessage is the full name of the Protobuf message values
+	// are read as; unset, the schema's first message.
+	ValueProtoMessage = "kafarr.value.proto.message"
+	// ValueSchema is a schema for plain JSON values, given inline: a JSON
+	// Schema document or an Avro schema. Unset, the schema is inferred
+	// from the first kafarr.json.infer_rows messages.
+	ValueSchema = "kafarr.value.schema"
+	// JSONInferRows is how many messages kafarr.value.format=auto samples
+	// to detect plain JSON, and how many schema inference reads; 1000 by
+	// default.
+	JSONInferRows = "kafarr.json.infer_rows"
 	// ValueSubjectStrategy is topic (<topic>-value), record or
 	// topic_record.
 	ValueSubjectStrategy = "kafarr.value.subject_strategy"
 	// ValueSubject names the value subject explicitly.
 	ValueSubject = "kafarr.value.subject"
-	// KeyFormatKey is auto, string, binary or avro; its values are the
-	// KeyFormat constants.
+	// KeyFormatKey is auto, string, binary, avro, protobuf or json; its
+	// values are the KeyFormat constants.
 	KeyFormatKey = "kafarr.key.format"
 	// KeySubject names the key subject; unset, it is <topic>-key.
 	KeySubject = "kafarr.key.subject"

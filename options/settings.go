@@ -11,7 +11,15 @@ import (
 type ValueFormat string
 
 const (
-	FormatAvro   ValueFormat = "avro" // Confluent wire format
+	// FormatAuto picks the format per query: the value subject's schema
+	// type, else the schema type of the first framed message's id, else
+	// plain JSON when every sampled value is a JSON object, else binary.
+	FormatAuto     ValueFormat = "auto"
+	FormatAvro     ValueFormat = "avro"     // Confluent wire format
+	FormatProtobuf ValueFormat = "protobuf" // Confluent wire format
+	// FormatJSON is JSON Schema in the Confluent wire format when the
+	// subject or the first message says so, else plain JSON.
+	FormatJSON   ValueFormat = "json"
 	FormatString ValueFormat = "string"
 	FormatBinary ValueFormat = "binary"
 )
@@ -24,6 +32,10 @@ const (
 	KeyString KeyFormat = "string"
 	KeyBinary KeyFormat = "binary"
 	KeyAvro   KeyFormat = "avro"
+	// KeyProtobuf and KeyJSON decode keys as values are decoded; a JSON
+	// key without a JSON Schema subject or framing is plain JSON.
+	KeyProtobuf KeyFormat = "protobuf"
+	KeyJSON     KeyFormat = "json"
 )
 
 // OnError is a kafarr.read.on_error value: what a message that cannot be
@@ -148,6 +160,15 @@ type ReadSettings struct {
 	ValueFormat     ValueFormat
 	SubjectStrategy SubjectStrategy
 	ValueSubject    string // "" names it by SubjectStrategy
+	// ProtoMessage is kafarr.value.proto.message: the full name of the
+	// Protobuf message read; "" for the schema's first.
+	ProtoMessage string
+	// InlineSchema is kafarr.value.schema: a JSON Schema or Avro schema
+	// for plain JSON values; "" to infer one.
+	InlineSchema string
+	// InferRows is kafarr.json.infer_rows: how many messages format
+	// detection and JSON schema inference sample.
+	InferRows       int
 	KeyFormat       KeyFormat
 	KeySubject      string        // "" for <topic>-key
 	RegistryTimeout time.Duration // kafarr.schema_registry.timeout_ms
@@ -178,6 +199,9 @@ func (s *Store) Read() ReadSettings {
 		ValueFormat:       typedAs[ValueFormat](s, ValueFormatKey),
 		SubjectStrategy:   typedAs[SubjectStrategy](s, ValueSubjectStrategy),
 		ValueSubject:      typedAs[string](s, ValueSubject),
+		ProtoMessage:      typedAs[string](s, ValueProtoMessage),
+		InlineSchema:      typedAs[string](s, ValueSchema),
+		InferRows:         int(typedAs[int64](s, JSONInferRows)),
 		KeyFormat:         typedAs[KeyFormat](s, KeyFormatKey),
 		KeySubject:        typedAs[string](s, KeySubject),
 		RegistryTimeout:   millis(s, SchemaRegistryTimeoutMs),

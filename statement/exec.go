@@ -2,14 +2,10 @@ package statement
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/arrow-adbc/go/adbc"
-
-	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/internal/sqlparse"
@@ -65,9 +61,7 @@ func startRead(ctx context.Context, sess *session.Session, set options.ReadSetti
 	if err != nil {
 		return nil, err
 	}
-	if fixed != nil {
-		p.key.pinnedID = fixed.keySchemaID
-	}
+	p.pin = fixed
 	// Planning (metadata, offsets, schemas) is bounded too, since
 	// franz-go retries an unreachable cluster until its context ends: by
 	// the read timeout, but never less than one registry request may
@@ -110,7 +104,7 @@ func (e *execution) planOnCluster(budget time.Duration, fixed *pinned, mode exec
 	if err := e.chooseValue(ctx, values); err != nil {
 		return err
 	}
-	if err := p.chooseKey(keys); err != nil {
+	if err := e.chooseKey(ctx, keys); err != nil {
 		return err
 	}
 	if err := p.planColumns(); err != nil {
@@ -226,46 +220,6 @@ func (e *execution) close() {
 	e.cancel()
 }
 
-// peekSchema reads until the first framed value, whose schema becomes the
-// reader schema; the batches read wait in pending for the scan. A topic
-// with no framed value in range keeps no value columns unless the subject
-// has a schema. Registry requests use ctx, the planning context.
-func (e *execution) peekSchema(ctx context.Context) error {
-	if err := e.open(); err != nil {
-		return err
-	}
-	p := e.plan
-	for {
-		b, err := e.kr.NextBatch(e.ctx)
-		if err == io.EOF {
-			return e.emptyFirst(ctx)
-		}
-		if err != nil {
-			return err
-		}
-		e.pending = append(e.pending, b)
-		for i := range b.Len() {
-			v := b.Value(i)
-			if v == nil {
-				continue
-			}
-			id, _, err := avroarrow.SplitFrame(v)
-			if err != nil {
-				continue
-			}
-			info, err := e.sess.Registry.SchemaByID(ctx, int(id))
-			if err != nil {
-				if adbcerr.Status(err) == adbc.StatusNotFound {
-					continue // handled per on_error when the record is decoded
-				}
-				return err
-			}
-			p.value.first = id
-			return p.setReader(info)
-		}
-	}
-}
-
 // logPlan logs the planning decisions at debug level.
 func (e *execution) logPlan() {
 	l := e.sess.Logger
@@ -277,7 +231,8 @@ func (e *execution) logPlan() {
 		slog.String("topic", p.q.Topic),
 		slog.Int("partitions", len(p.snap.Ranges)),
 		slog.Int64("records", p.snap.Total()),
-		slog.String("value_format", string(p.set.ValueFormat)),
+		slog.String("value_format", string(p.value.format)),
+		slog.Bool("value_framed", p.value.framed),
 		slog.String("value_subject", p.value.subject),
 		slog.Int("value_schema_id", p.value.readerID),
 		slog.String("key_format", string(p.key.format)),

@@ -73,16 +73,21 @@ var partitionOptions = []string{
 	options.ReadBatchRows, options.ReadTimeoutMs, options.ReadIsolation, options.ReadMetadataColumns,
 	options.ReadOnError, options.ReadUnionMode, options.ReadSchema, options.ValueFormatKey,
 	options.ValueSubjectStrategy, options.ValueSubject, options.KeyFormatKey, options.KeySubject,
+	options.ValueProtoMessage, options.ValueSchema, options.JSONInferRows,
 }
 
 // pinned is what a partition descriptor fixes of a read instead of asking
-// the cluster and the registry again: the split's offsets and the key's
-// schema.
+// the cluster and the registry again: the split's offsets, the key's
+// schema, and the columns of plain JSON inferred from the data, so that
+// every split decodes alike.
 type pinned struct {
 	snap kafkaio.Snapshot
-	// keySchemaID is the registry id of an Avro key's schema; 0 looks up
+	// keySchemaID is the registry id of the key's schema; 0 looks up
 	// the key subject's latest.
 	keySchemaID int
+	// valueCols and keyCols are inferred plain JSON columns; nil when
+	// the planner inferred none.
+	valueCols, keyCols *arrow.Schema
 }
 
 // ExecutePartitions plans the query once, snapshotting the end offsets of
@@ -128,11 +133,21 @@ func (s *Statement) ExecutePartitions(ctx context.Context) (sc *arrow.Schema, pa
 	}
 	base := partitionDescriptor{
 		Version: descriptorVersion, SQL: s.sql, Topic: p.snap.Topic,
-		Value:   formatDescriptor{Format: string(p.set.ValueFormat), Subject: p.value.subject, SchemaID: p.value.readerID},
+		Value:   formatDescriptor{Format: string(p.value.format), Subject: p.value.subject, SchemaID: p.value.readerID},
 		Options: map[string]string{},
+	}
+	if p.value.inferred {
+		if base.Value.Schema, err = encodeColumns(p.value.jsonCols); err != nil {
+			return nil, parts, -1, adbcerr.New(adbc.StatusInternal, "encoding the inferred JSON columns of topic %q: %v", p.snap.Topic, err)
+		}
 	}
 	if p.wantsColumn("_key") {
 		base.Key = formatDescriptor{Format: string(p.key.format), Subject: p.key.subject, SchemaID: p.key.id}
+		if p.key.inferred {
+			if base.Key.Schema, err = encodeColumns(p.key.cols); err != nil {
+				return nil, parts, -1, adbcerr.New(adbc.StatusInternal, "encoding the inferred JSON key columns of topic %q: %v", p.snap.Topic, err)
+			}
+		}
 	}
 	for _, k := range partitionOptions {
 		base.Options[k] = s.opts.Get(k)
@@ -247,6 +262,16 @@ func ReadPartition(ctx context.Context, sess *session.Session, descriptor []byte
 	pin := pinned{
 		snap:        kafkaio.Snapshot{Topic: d.Topic, Ranges: []kafkaio.PartitionRange{{Partition: d.Partition, Start: d.Start, End: d.End}}},
 		keySchemaID: d.Key.SchemaID,
+	}
+	if d.Value.Schema != nil {
+		if pin.valueCols, err = decodeColumns(d.Value.Schema); err != nil {
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "ReadPartition: the descriptor of topic %q partition %d has invalid JSON value columns: %v", d.Topic, d.Partition, err)
+		}
+	}
+	if d.Key.Schema != nil {
+		if pin.keyCols, err = decodeColumns(d.Key.Schema); err != nil {
+			return nil, adbcerr.New(adbc.StatusInvalidArgument, "ReadPartition: the descriptor of topic %q partition %d has invalid JSON key columns: %v", d.Topic, d.Partition, err)
+		}
 	}
 	e, err := startRead(ctx, sess, store.Read(), d.SQL, q, &pin, execRows)
 	if err != nil {

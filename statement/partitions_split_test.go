@@ -22,6 +22,7 @@ type split struct {
 		Format   string `json:"format"`
 		Subject  string `json:"subject"`
 		SchemaID int    `json:"schema_id"`
+		Schema   []byte `json:"schema"`
 	} `json:"value"`
 	Key struct {
 		Format   string `json:"format"`

@@ -5,13 +5,16 @@ import (
 
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/metacol"
 	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/jsonarrow"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/protoarrow"
 )
 
 // readPlan is a SELECT planned against a topic: the offsets to read, how
@@ -36,6 +39,9 @@ type readPlan struct {
 
 	value readValue
 	key   readKey
+	// pin is what a partition descriptor fixed of the read (its offsets,
+	// schema ids and inferred schemas); nil for a statement's own read.
+	pin *pinned
 
 	// Built columns: the value columns, then the metadata columns.
 	valueArrow *arrow.Schema
@@ -66,29 +72,76 @@ type readPlan struct {
 	rowFilter rowExpr
 }
 
-// readValue says how values are decoded: with which reader schema, under
-// which subject.
+// readValue says how values are decoded: in which format, with which
+// reader schema, under which subject.
 type readValue struct {
+	// format is the settled kafarr.value.format: never auto.
+	format   options.ValueFormat
 	subject  string
-	readerID int               // registry id of the reader schema; 0 when unknown
-	reader   *avroarrow.Schema // nil under raw formats, or when no schema is known
-	cache    *avroarrow.DecoderCache
+	readerID int // registry id of the reader schema; 0 when unknown
+	// framed says JSON values are in the Confluent wire format (a JSON
+	// Schema from the registry), not plain JSON.
+	framed bool
+	// reader is an Avro reader schema; nil under the other formats, or
+	// when no schema is known. cache is its decoder cache.
+	reader *avroarrow.Schema
+	cache  *avroarrow.DecoderCache
+	// proto is a Protobuf reader schema and protoMsg the message read;
+	// protoCache is its decoder cache.
+	proto      *protoarrow.Schema
+	protoMsg   protoreflect.MessageDescriptor
+	protoCache *protoarrow.DecoderCache
+	// jsonCols are a JSON value's columns (from the registry, given
+	// inline, or inferred); jsonDec decodes them. inferred is set when
+	// they were inferred from the data, which a partition descriptor then
+	// carries.
+	jsonCols *arrow.Schema
+	jsonDec  *jsonarrow.Decoder
+	inferred bool
+	// text is the reader schema's text for the result metadata;
+	// recordName the Avro record's or Protobuf message's full name.
+	text, recordName string
 	// stopOnNew (kafarr.read.schema=first) ends the read where the schema
 	// changes from first's.
 	stopOnNew bool
 	first     int32
 }
 
+// decoded reports whether values are decoded into columns, rather than
+// copied raw into _value.
+func (v *readValue) decoded() bool {
+	switch v.format {
+	case options.FormatAvro, options.FormatProtobuf, options.FormatJSON:
+		return true
+	}
+	return false
+}
+
 // readKey says how _key is decoded, when it is built at all.
 type readKey struct {
-	format  options.KeyFormat // binary, string or avro: auto is settled
-	subject string            // of an Avro key's schema
-	id      int               // registry id of an Avro key's schema
-	cache   *avroarrow.DecoderCache
-	typ     arrow.DataType
-	// pinnedID, when not 0, is the Avro key schema a partition
-	// descriptor fixed: looked up by id instead of the subject's latest.
-	pinnedID int
+	format  options.KeyFormat // binary, string, avro, protobuf or json: auto is settled
+	subject string            // of a registered key schema
+	id      int               // registry id of the key schema; 0 when none
+	framed  bool              // JSON keys are Confluent-framed
+	// cols are the columns a decoded key fills (keyBB's schema); typ is
+	// _key's type. One of cache, protoCache and jsonDec is set for a
+	// decoded key.
+	cols       *arrow.Schema
+	cache      *avroarrow.DecoderCache
+	protoCache *protoarrow.DecoderCache
+	jsonDec    *jsonarrow.Decoder
+	typ        arrow.DataType
+	// inferred is set when cols were inferred from plain JSON keys.
+	inferred bool
+}
+
+// decoded reports whether keys are decoded by a schema.
+func (k *readKey) decoded() bool {
+	switch k.format {
+	case options.KeyAvro, options.KeyProtobuf, options.KeyJSON:
+		return true
+	}
+	return false
 }
 
 // newPlan starts a plan for q: it rejects what the grammar allows but
@@ -96,7 +149,10 @@ type readKey struct {
 // the pushdown and the residual row filter.
 func newPlan(sql string, q *sqlparse.Query, set options.ReadSettings) (*readPlan, error) {
 	p := &readPlan{sql: sql, q: q, set: set}
-	p.value.stopOnNew = set.ValueFormat == options.FormatAvro && set.Schema.Kind == options.SchemaFirst
+	// The format may not be settled until the registry answers, after
+	// the reader starts: assume a schema change may end the read, which
+	// only makes recordBudget forgo its budget. chooseValue settles it.
+	p.value.stopOnNew = set.Schema.Kind == options.SchemaFirst && set.ValueFormat != options.FormatString && set.ValueFormat != options.FormatBinary
 	if o := q.OrderBy; o != nil {
 		c := o.Column.String()
 		if !metacol.IsPushdown(c) {

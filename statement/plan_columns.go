@@ -13,7 +13,9 @@ import (
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/metacol"
 	"github.com/kafarr/kafarr/internal/sqlparse"
+	"github.com/kafarr/kafarr/jsonarrow"
 	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/protoarrow"
 )
 
 // outCol is one column of the result: a built column, or a field inside a
@@ -85,35 +87,14 @@ func unknownColumnOf(q *sqlparse.Query, ref sqlparse.ColumnRef, sql string, fiel
 // build, the result's columns and the row filters. It runs once the value
 // and key plans are settled.
 func (p *readPlan) planColumns() error {
-	mapOpts := avroarrow.MapOptions{UnionMode: unionMode(p.set.UnionMode)}
-	var valueFields, allFields []arrow.Field
-	if v := &p.value; v.reader != nil {
-		all, err := avroarrow.ArrowSchema(v.reader, mapOpts)
-		if err != nil {
-			return adbcerr.New(adbc.StatusNotImplemented,
-				"topic %q: the value schema (subject %q, id %d) cannot be read as Arrow: %v", p.q.Topic, v.subject, v.readerID, err)
-		}
-		var projection []string
-		if !p.q.Star && v.reader.Type == avroarrow.TypeRecord {
-			projection = []string{}
-			for _, f := range all.Fields() {
-				if p.q.Refers(f.Name) {
-					projection = append(projection, f.Name)
-				}
-			}
-		}
-		cache, err := avroarrow.NewDecoderCache(v.reader, avroarrow.DecoderOptions{MapOptions: mapOpts, Projection: projection})
-		if err != nil {
-			return adbcerr.New(adbc.StatusNotImplemented, "topic %q: %v", p.q.Topic, err)
-		}
-		v.cache = cache
-		valueFields = cache.Schema().Fields()
-		allFields = all.Fields()
+	valueFields, allFields, err := p.valueColumns()
+	if err != nil {
+		return err
 	}
 	p.valueArrow = arrow.NewSchema(valueFields, nil)
 
 	var valueType arrow.DataType = arrow.BinaryTypes.Binary
-	if p.set.ValueFormat == options.FormatString {
+	if p.value.format == options.FormatString {
 		valueType = arrow.BinaryTypes.String
 	}
 	fields := slices.Clone(valueFields)
@@ -121,7 +102,7 @@ func (p *readPlan) planColumns() error {
 		var want bool
 		switch c.Kind {
 		case metacol.Value:
-			want = p.set.ValueFormat != options.FormatAvro && (p.q.Star || p.wantsColumn(c.Name))
+			want = !p.value.decoded() && (p.q.Star || p.wantsColumn(c.Name))
 		case metacol.Error:
 			want = p.set.OnError == options.OnErrorNull
 		default:
@@ -260,10 +241,12 @@ func (p *readPlan) checkNames(all []arrow.Field) error {
 // (docs/semantics.md).
 const (
 	MetaTopic        = "kafarr.topic"
+	MetaValueFormat  = "kafarr.value.format"
 	MetaValueSubject = "kafarr.value.subject"
 	MetaValueID      = "kafarr.value.schema_id"
 	MetaValueSchema  = "kafarr.value.schema"
 	MetaRecordName   = "kafarr.value.record_name"
+	MetaKeyFormat    = "kafarr.key.format"
 	MetaStartOffsets = "kafarr.read.start_offsets"
 	MetaEndOffsets   = "kafarr.read.end_offsets"
 	MetaRanges       = "kafarr.read.ranges"
@@ -272,15 +255,99 @@ const (
 // resultMetadata is the result schema's metadata. A plan made without
 // offsets (the catalog's) carries no offsets.
 func (p *readPlan) resultMetadata() arrow.Metadata {
-	keys := []string{MetaTopic}
-	vals := []string{p.q.Topic}
+	keys := []string{MetaTopic, MetaValueFormat}
+	vals := []string{p.q.Topic, string(p.value.format)}
 	if p.offsetsKnown {
 		keys = append(keys, MetaStartOffsets, MetaEndOffsets, MetaRanges)
 		vals = append(vals, p.snap.StartOffsetsJSON(), p.snap.EndOffsetsJSON(), p.snap.RangesJSON())
 	}
-	if v := p.value; v.reader != nil {
+	if p.wantsColumn("_key") {
+		keys = append(keys, MetaKeyFormat)
+		vals = append(vals, string(p.key.format))
+	}
+	v := p.value
+	if v.reader != nil {
+		// Avro results have always carried all four, even when empty.
 		keys = append(keys, MetaValueSubject, MetaValueID, MetaValueSchema, MetaRecordName)
-		vals = append(vals, v.subject, strconv.Itoa(v.readerID), v.reader.String(), v.reader.Name)
+		vals = append(vals, v.subject, strconv.Itoa(v.readerID), v.text, v.recordName)
+		return arrow.NewMetadata(keys, vals)
+	}
+	if v.subject != "" {
+		keys = append(keys, MetaValueSubject)
+		vals = append(vals, v.subject)
+	}
+	if v.readerID != 0 {
+		keys = append(keys, MetaValueID)
+		vals = append(vals, strconv.Itoa(v.readerID))
+	}
+	if v.text != "" {
+		keys = append(keys, MetaValueSchema)
+		vals = append(vals, v.text)
+	}
+	if v.recordName != "" {
+		keys = append(keys, MetaRecordName)
+		vals = append(vals, v.recordName)
 	}
 	return arrow.NewMetadata(keys, vals)
+}
+
+// valueColumns compiles the value decoder of the settled format and
+// returns the value columns it builds (only those the query refers to,
+// when the format can skip the others) and all the value columns.
+func (p *readPlan) valueColumns() (built, all []arrow.Field, err error) {
+	v := &p.value
+	switch {
+	case v.reader != nil:
+		mapOpts := avroarrow.MapOptions{UnionMode: unionMode(p.set.UnionMode)}
+		sc, err := avroarrow.ArrowSchema(v.reader, mapOpts)
+		if err != nil {
+			return nil, nil, adbcerr.New(adbc.StatusNotImplemented,
+				"topic %q: the value schema (subject %q, id %d) cannot be read as Arrow: %v", p.q.Topic, v.subject, v.readerID, err)
+		}
+		var projection []string
+		if !p.q.Star && v.reader.Type == avroarrow.TypeRecord {
+			projection = p.referred(sc)
+		}
+		cache, err := avroarrow.NewDecoderCache(v.reader, avroarrow.DecoderOptions{MapOptions: mapOpts, Projection: projection})
+		if err != nil {
+			return nil, nil, adbcerr.New(adbc.StatusNotImplemented, "topic %q: %v", p.q.Topic, err)
+		}
+		v.cache = cache
+		return cache.Schema().Fields(), sc.Fields(), nil
+	case v.protoMsg != nil:
+		full, err := protoarrow.NewDecoder(v.protoMsg, protoarrow.DecoderOptions{})
+		if err != nil {
+			return nil, nil, adbcerr.New(adbc.StatusNotImplemented,
+				"topic %q: the value message %s (subject %q, id %d) cannot be read as Arrow: %v", p.q.Topic, v.recordName, v.subject, v.readerID, err)
+		}
+		dec := full
+		if !p.q.Star {
+			if dec, err = protoarrow.NewDecoder(v.protoMsg, protoarrow.DecoderOptions{Projection: p.referred(full.Schema())}); err != nil {
+				return nil, nil, adbcerr.New(adbc.StatusNotImplemented, "topic %q: %v", p.q.Topic, err)
+			}
+		}
+		v.protoCache = protoarrow.NewDecoderCache(dec)
+		return dec.Schema().Fields(), full.Schema().Fields(), nil
+	case v.jsonCols != nil:
+		// The JSON decoder builds every column; a query's projection
+		// picks from them.
+		dec, err := jsonarrow.NewDecoder(v.jsonCols, jsonarrow.Options{})
+		if err != nil {
+			return nil, nil, adbcerr.New(adbc.StatusNotImplemented, "topic %q: the JSON value columns cannot be decoded: %v", p.q.Topic, err)
+		}
+		v.jsonDec = dec
+		return v.jsonCols.Fields(), v.jsonCols.Fields(), nil
+	}
+	return nil, nil, nil
+}
+
+// referred lists the columns of sc that the query refers to, in order.
+func (p *readPlan) referred(sc *arrow.Schema) []string {
+	out := []string{}
+	for _, f := range sc.Fields() {
+		if p.q.Refers(f.Name) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }

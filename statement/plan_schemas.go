@@ -1,6 +1,7 @@
 package statement
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/protoarrow"
 )
 
 // lookup is a registry answer being fetched in the background.
@@ -84,20 +86,41 @@ func (l *schemaLookups) abandon(err error) error {
 	return err
 }
 
-// lookupValue starts the registry half of choosing the value's reader
-// schema per kafarr.read.schema and the subject strategy.
+// lookupValue starts the registry half of choosing the value's format and
+// reader schema, per kafarr.value.format, kafarr.read.schema and the
+// subject strategy.
 func (e *execution) lookupValue(ctx context.Context) *lookup {
 	p, sess := e.plan, e.sess
 	return startLookup(func() lookupResult {
-		if p.set.ValueFormat != options.FormatAvro {
+		switch f := p.set.ValueFormat; {
+		case f == options.FormatString || f == options.FormatBinary:
 			return lookupResult{skip: true}
+		case p.set.InlineSchema != "" || p.pin != nil && p.pin.valueCols != nil:
+			return lookupResult{skip: true}
+		case sess.Registry == nil:
+			if f == options.FormatAvro || f == options.FormatProtobuf {
+				_, err := sess.NeedRegistry("reading " + formatTitle(f) + " values")
+				return lookupResult{err: err}
+			}
+			// auto and json: only framed messages need the registry,
+			// which sampling finds out.
+			return lookupResult{peek: true}
 		}
-		reg, err := sess.NeedRegistry("reading Avro values")
-		if err != nil {
-			return lookupResult{err: err}
-		}
-		return lookupValueSchema(ctx, reg, p.q.Topic, p.set)
+		return lookupValueSchema(ctx, sess.Registry, p.q.Topic, p.set)
 	})
+}
+
+// formatTitle is a format's name in messages.
+func formatTitle(f options.ValueFormat) string {
+	switch f {
+	case options.FormatAvro:
+		return "Avro"
+	case options.FormatProtobuf:
+		return "Protobuf"
+	case options.FormatJSON:
+		return "JSON"
+	}
+	return string(f)
 }
 
 // lookupValueSchema asks the registry for the reader schema of topic's
@@ -121,8 +144,8 @@ func lookupValueSchema(ctx context.Context, reg *kafkaio.Registry, topic string,
 			res.info, res.err = reg.Latest(ctx, res.subject)
 			if adbcerr.Status(res.err) == adbc.StatusNotFound {
 				// Nothing registered under the subject (the producer
-				// used another naming strategy, say): read with the
-				// first message's schema, resolving the rest to it.
+				// used another naming strategy, or no registry at
+				// all): the messages decide.
 				res.peek, res.err = true, nil
 			}
 		}
@@ -161,144 +184,174 @@ func valueSubject(ctx context.Context, reg *kafkaio.Registry, topic string, set 
 		topic)
 }
 
-// chooseValue settles the value's reader schema from the lookup's result.
-// Under "first", and when the value subject has no registered schema, it
-// peeks at the first framed message.
+// chooseValue settles the value's format and reader schema from the
+// lookup's result. A string or binary format needs nothing; a schema given
+// inline, or pinned by a partition descriptor, is used as it is; a
+// registered schema decides by its type; otherwise the first messages
+// decide (sampleValues).
 func (e *execution) chooseValue(ctx context.Context, res lookupResult) error {
-	switch {
-	case res.err != nil:
-		return res.err
-	case res.skip:
-		return nil
-	}
-	e.plan.value.subject = res.subject
-	if res.peek {
-		return e.peekSchema(ctx)
-	}
-	return e.plan.setReader(res.info)
-}
-
-// setReader makes a registered schema the value's reader schema.
-func (p *readPlan) setReader(info kafkaio.SchemaInfo) error {
-	s, err := codec.ParseAvro(info)
-	if err != nil {
-		return err
-	}
-	p.value.reader, p.value.readerID = s, info.ID
-	if p.value.subject == "" {
-		p.value.subject = info.Subject
-	}
-	return nil
-}
-
-// emptyFirst picks a schema when peeking found no framed message: the
-// subject's latest, if any, so that an empty topic still has its columns.
-func (e *execution) emptyFirst(ctx context.Context) error {
 	p := e.plan
-	subject := p.value.subject
-	if subject == "" {
-		subject = p.set.ValueSubject
-	}
-	if subject == "" && p.set.SubjectStrategy == options.StrategyTopic {
-		subject = p.q.Topic + "-value"
-	}
-	if subject == "" {
-		return nil
-	}
-	info, err := e.sess.Registry.Latest(ctx, subject)
-	if err != nil {
-		if adbcerr.Status(err) == adbc.StatusNotFound {
-			return nil
-		}
-		return err
-	}
-	p.value.subject = subject
-	return p.setReader(info)
-}
-
-// lookupKey starts the registry lookup of the key subject, when _key is
-// built and kafarr.key.format may be Avro.
-func (e *execution) lookupKey(ctx context.Context) *lookup {
-	p, sess := e.plan, e.sess
-	return startLookup(func() lookupResult {
-		if !p.wantsColumn("_key") || p.set.KeyFormat == options.KeyString || p.set.KeyFormat == options.KeyBinary {
-			return lookupResult{skip: true}
-		}
-		subject := p.set.KeySubject
-		if subject == "" {
-			subject = p.q.Topic + "-key"
-		}
-		if sess.Registry == nil {
-			if p.set.KeyFormat == options.KeyAvro {
-				_, err := sess.NeedRegistry("kafarr.key.format=avro")
-				return lookupResult{err: err}
-			}
-			return lookupResult{skip: true}
-		}
-		if id := p.key.pinnedID; id > 0 {
-			info, err := sess.Registry.SchemaByID(ctx, id)
-			return lookupResult{subject: subject, info: info, err: err}
-		}
-		info, err := sess.Registry.Latest(ctx, subject)
-		if adbcerr.Status(err) == adbc.StatusNotFound && p.set.KeyFormat == options.KeyAuto {
-			return lookupResult{skip: true}
-		}
-		return lookupResult{subject: subject, info: info, err: err}
-	})
-}
-
-// chooseKey settles how _key is decoded, when it is built at all.
-func (p *readPlan) chooseKey(res lookupResult) error {
-	pinnedID := p.key.pinnedID
-	p.key = readKey{format: options.KeyBinary, typ: arrow.BinaryTypes.Binary, pinnedID: pinnedID}
-	if p.wantsColumn("_key") && p.set.KeyFormat == options.KeyString {
-		p.key = readKey{format: options.KeyString, typ: arrow.BinaryTypes.String, pinnedID: pinnedID}
-		return nil
-	}
-	switch {
+	v := &p.value
+	switch f := p.set.ValueFormat; {
 	case res.err != nil:
 		return res.err
-	case res.skip:
+	case f == options.FormatString || f == options.FormatBinary:
+		v.format, v.stopOnNew = f, false
 		return nil
+	case p.pin != nil && p.pin.valueCols != nil:
+		return p.setPlainJSON(p.pin.valueCols, true)
+	case p.set.InlineSchema != "":
+		return p.setInline()
 	}
-	ks, err := codec.ParseAvro(res.info)
-	if err != nil {
-		return err
+	v.subject = res.subject
+	if res.peek {
+		return e.sampleValues(ctx)
 	}
-	cache, err := avroarrow.NewDecoderCache(ks, avroarrow.DecoderOptions{MapOptions: avroarrow.MapOptions{UnionMode: unionMode(p.set.UnionMode)}})
-	if err != nil {
-		return adbcerr.New(adbc.StatusInvalidData, "key subject %q: %v", res.subject, err)
+	return p.setRegistered(ctx, e.sess, res.info)
+}
+
+// schemaFormat is the value format of a registry schema type.
+func schemaFormat(typ string) (options.ValueFormat, bool) {
+	switch typ {
+	case "", "AVRO":
+		return options.FormatAvro, true
+	case "PROTOBUF":
+		return options.FormatProtobuf, true
+	case "JSON":
+		return options.FormatJSON, true
 	}
-	p.key = readKey{format: options.KeyAvro, subject: res.subject, id: res.info.ID, cache: cache, typ: keyArrowType(cache.Schema()), pinnedID: pinnedID}
+	return "", false
+}
+
+// setRegistered makes a registered schema the value's reader schema; its
+// type decides the format, unless kafarr.value.format names another, which
+// is an error.
+func (p *readPlan) setRegistered(ctx context.Context, sess *session.Session, info kafkaio.SchemaInfo) error {
+	v := &p.value
+	f, ok := schemaFormat(info.Type)
+	if !ok {
+		return adbcerr.New(adbc.StatusNotImplemented, "topic %q: value schema id %d has schema type %q, which kafarr cannot read; set kafarr.value.format=binary", p.q.Topic, info.ID, info.Type)
+	}
+	if set := p.set.ValueFormat; set != options.FormatAuto && set != f {
+		return adbcerr.New(adbc.StatusInvalidArgument,
+			"topic %q: kafarr.value.format=%s, but the value schema (subject %q, id %d) is a %s schema; set kafarr.value.format=%s or auto",
+			p.q.Topic, set, cmp.Or(v.subject, info.Subject), info.ID, strings.ToUpper(string(f)), f)
+	}
+	reg := sess.Registry
+	switch f {
+	case options.FormatAvro:
+		s, err := codec.ParseAvro(info)
+		if err != nil {
+			return err
+		}
+		v.reader, v.text, v.recordName = s, s.String(), s.Name
+	case options.FormatProtobuf:
+		s, md, err := codec.ParseProtobuf(ctx, info, codec.RegistryResolve(reg), p.set.ProtoMessage)
+		if err != nil {
+			return adbcerr.Wrap(err, "topic %q: value schema id %d", p.q.Topic, info.ID)
+		}
+		v.proto, v.protoMsg, v.text, v.recordName = s, md, info.Schema, string(md.FullName())
+	case options.FormatJSON:
+		cols, err := codec.ParseJSONSchema(ctx, info, codec.RegistryResolver(reg))
+		if err != nil {
+			return adbcerr.Wrap(err, "topic %q", p.q.Topic)
+		}
+		v.jsonCols, v.framed, v.text = cols, true, info.Schema
+	}
+	v.format, v.readerID = f, info.ID
+	v.stopOnNew = v.stopOnNew && p.set.Schema.Kind == options.SchemaFirst
+	if v.subject == "" {
+		v.subject = info.Subject
+	}
 	return nil
 }
 
-// keyArrowType is the type of an Avro-decoded _key: a record key is a
-// struct of its fields, any other key its single column's type.
-func keyArrowType(s *arrow.Schema) arrow.DataType {
-	if s.NumFields() == 1 && s.Field(0).Name == avroarrow.ValueColumnName {
-		return s.Field(0).Type
+// setInline makes kafarr.value.schema the schema of plain JSON values: a
+// JSON Schema document, or an Avro schema.
+func (p *readPlan) setInline() error {
+	if f := p.set.ValueFormat; f != options.FormatAuto && f != options.FormatJSON {
+		return adbcerr.New(adbc.StatusInvalidArgument,
+			"kafarr.value.schema describes plain JSON values, but kafarr.value.format=%s; set kafarr.value.format=json (or auto), or unset kafarr.value.schema", f)
 	}
-	return arrow.StructOf(s.Fields()...)
+	cols, err := inlineColumns(p.set.InlineSchema)
+	if err != nil {
+		return err
+	}
+	if err := p.setPlainJSON(cols, false); err != nil {
+		return err
+	}
+	p.value.text = p.set.InlineSchema
+	return nil
+}
+
+// setPlainJSON reads values as plain JSON into cols; inferred says cols
+// came from the data.
+func (p *readPlan) setPlainJSON(cols *arrow.Schema, inferred bool) error {
+	v := &p.value
+	v.format, v.framed, v.jsonCols, v.inferred, v.stopOnNew = options.FormatJSON, false, cols, inferred, false
+	return nil
 }
 
 // decoders returns the value and key decoders of one scan of the plan;
-// the key decoder is nil unless keys are Avro.
+// the key decoder is nil unless keys are decoded by a schema.
 func (p *readPlan) decoders(sess *session.Session) (value, key codec.Decoder) {
-	lookup := func(ctx context.Context, id int32) (*avroarrow.Schema, error) {
+	value = p.value.decoder(sess, "value", p.value.framed)
+	if p.key.decoded() && p.wantsColumn("_key") {
+		k := p.key
+		switch k.format {
+		case options.KeyAvro:
+			key = codec.NewAvro(k.cache, avroLookup(sess), codec.AvroOptions{What: "key"})
+		case options.KeyProtobuf:
+			key = codec.NewProtobuf(k.protoCache, protoLookup(sess), codec.ProtobufOptions{What: "key"})
+		case options.KeyJSON:
+			key = codec.NewJSON(k.jsonDec, schemaLookup(sess), codec.JSONOptions{What: "key", Framed: k.framed})
+		}
+	}
+	return value, key
+}
+
+// decoder returns the value decoder.
+func (v *readValue) decoder(sess *session.Session, what string, framed bool) codec.Decoder {
+	switch v.format {
+	case options.FormatAvro:
+		return codec.NewAvro(v.cache, avroLookup(sess), codec.AvroOptions{What: what, StopOnNew: v.stopOnNew, First: v.first})
+	case options.FormatProtobuf:
+		return codec.NewProtobuf(v.protoCache, protoLookup(sess), codec.ProtobufOptions{What: what, StopOnNew: v.stopOnNew, First: v.first})
+	case options.FormatJSON:
+		return codec.NewJSON(v.jsonDec, schemaLookup(sess), codec.JSONOptions{What: what, Framed: framed, StopOnNew: v.stopOnNew, First: v.first})
+	}
+	return codec.Raw{}
+}
+
+// avroLookup, protoLookup and schemaLookup fetch writer schemas by id
+// from the session's registry; without one, a framed message is
+// InvalidState (the error says to configure it).
+func avroLookup(sess *session.Session) codec.Lookup {
+	return func(ctx context.Context, id int32) (*avroarrow.Schema, error) {
 		reg, err := sess.NeedRegistry("decoding Avro messages")
 		if err != nil {
 			return nil, err
 		}
 		return codec.RegistryLookup(reg)(ctx, id)
 	}
-	if p.set.ValueFormat == options.FormatAvro {
-		value = codec.NewAvro(p.value.cache, lookup, codec.AvroOptions{What: "value", StopOnNew: p.value.stopOnNew, First: p.value.first})
-	} else {
-		value = codec.Raw{}
+}
+
+func protoLookup(sess *session.Session) codec.ProtobufLookup {
+	return func(ctx context.Context, id int32) (*protoarrow.Schema, error) {
+		reg, err := sess.NeedRegistry("decoding Protobuf messages")
+		if err != nil {
+			return nil, err
+		}
+		return codec.ProtobufRegistryLookup(reg)(ctx, id)
 	}
-	if p.key.format == options.KeyAvro && p.wantsColumn("_key") {
-		key = codec.NewAvro(p.key.cache, lookup, codec.AvroOptions{What: "key"})
+}
+
+func schemaLookup(sess *session.Session) codec.SchemaLookup {
+	return func(ctx context.Context, id int32) (kafkaio.SchemaInfo, error) {
+		reg, err := sess.NeedRegistry("decoding framed JSON messages")
+		if err != nil {
+			return kafkaio.SchemaInfo{}, err
+		}
+		return reg.SchemaByID(ctx, int(id))
 	}
-	return value, key
 }

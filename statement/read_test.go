@@ -226,8 +226,16 @@ func TestReadValueFormats(t *testing.T) {
 		res = e.mustQuery(cn, "SELECT _value, _offset FROM "+q(topic)+" WHERE _value = 'hello'", map[string]string{"kafarr.value.format": "binary"})
 		wantTypes(t, res.schema, map[string]arrow.DataType{"_value": arrow.BinaryTypes.Binary})
 		wantRows(t, res, [][]any{{[]byte("hello"), int64(0)}})
-		// Avro (the default) on unframed values fails naming the offset.
-		res = e.query(cn, "SELECT * FROM "+q(topic), nil)
+		// auto (the default) finds neither a subject, nor a framed
+		// message, nor JSON objects: binary.
+		res = e.mustQuery(cn, "SELECT * FROM "+q(topic), nil)
+		wantCols(t, res, "_partition", "_offset", "_timestamp", "_value")
+		wantTypes(t, res.schema, map[string]arrow.DataType{"_value": arrow.BinaryTypes.Binary})
+		if v, _ := res.schema.Metadata().GetValue("kafarr.value.format"); v != "binary" {
+			t.Errorf("kafarr.value.format %q, want binary", v)
+		}
+		// Avro, asked for, on unframed values fails naming the offset.
+		res = e.query(cn, "SELECT * FROM "+q(topic), map[string]string{"kafarr.value.format": "avro"})
 		wantStatus(t, res.err, adbc.StatusInvalidData, topic, "partition 0", "offset 0")
 	})
 }

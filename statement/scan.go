@@ -96,7 +96,7 @@ func newScan(e *execution, mem memory.Allocator) (*scan, error) {
 		s.extra = append(s.extra, extraCol{kind: c.Kind, col: col})
 	}
 	if s.key != nil {
-		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.key.cache.Schema()); err != nil {
+		if s.keyBB, err = avroarrow.NewBatchBuilder(mem, p.key.cols); err != nil {
 			s.release()
 			return nil, err
 		}
@@ -107,7 +107,7 @@ func newScan(e *execution, mem memory.Allocator) (*scan, error) {
 			s.pos[r.Partition] = r.Start
 		}
 	}
-	s.runs = p.value.cache != nil && !p.checkRecords && s.keyBB == nil
+	s.runs = p.value.decoded() && !p.checkRecords && s.keyBB == nil
 	for _, c := range s.extra {
 		switch c.kind {
 		case metacol.Partition, metacol.Offset, metacol.Timestamp, metacol.Topic, metacol.Key, metacol.SchemaID, metacol.Error:

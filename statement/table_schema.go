@@ -49,7 +49,12 @@ func TableSchema(ctx context.Context, sess *session.Session, store *options.Stor
 	if err := e.chooseValue(e.ctx, vres); err != nil {
 		return nil, false, err
 	}
-	if err := p.chooseKey(kres); err != nil {
+	if kres.err == nil && kres.peek {
+		// Only messages could tell: the catalog reads none, and calls
+		// the key binary.
+		kres = lookupResult{skip: true}
+	}
+	if err := e.chooseKey(e.ctx, kres); err != nil {
 		return nil, false, err
 	}
 	if err := p.planColumns(); err != nil {
