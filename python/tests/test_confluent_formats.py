@@ -587,8 +587,7 @@ def test_protobuf_read_into_pandas(
         producer.produce(topic, value=ser(msg, SerializationContext(topic, MessageField.VALUE)))
     assert producer.flush(30) == 0
 
-    with pytest.warns(UserWarning, match="pandas only supports SQLAlchemy"):
-        frame = pd.read_sql(f'SELECT f_uint64, f_int64, f_string, side, ts FROM "{topic}"', conn)
+    frame = pd.read_sql(f'SELECT f_uint64, f_int64, f_string, side, ts FROM "{topic}"', conn)
     assert str(frame["f_uint64"].dtype) == "uint64"
     assert frame["f_uint64"].tolist() == [2**64 - 1 - i for i in range(4)]
     assert frame["f_int64"].tolist() == [0, -1, -2, -3]
