@@ -157,6 +157,17 @@ const (
 	IngestCoerce = "kafarr.ingest.coerce"
 	// IngestKeyColumn names the column that becomes the record key.
 	IngestKeyColumn = "kafarr.ingest.key_column"
+	// IngestValueFormat is auto (the subject's schema type; Avro when a
+	// schema is derived), avro, protobuf or json; its values are the
+	// IngestFormat constants.
+	IngestValueFormat = "kafarr.ingest.value_format"
+	// IngestKeyFormat is auto (the key subject's schema type with
+	// kafarr.ingest.key_subject, else the column's raw bytes), avro,
+	// protobuf, json, string or binary.
+	IngestKeyFormat = "kafarr.ingest.key_format"
+	// IngestProtoMessage is the full name of the message a Protobuf value
+	// subject's rows are encoded as; unset, the file's first message.
+	IngestProtoMessage = "kafarr.ingest.proto_message"
 	// IngestKeySubject encodes the key column with this subject's Avro
 	// schema; without it keys are raw string or binary.
 	IngestKeySubject = "kafarr.ingest.key_subject"

@@ -95,6 +95,26 @@ const (
 	CompressionZstd   Compression = "zstd"
 )
 
+// IngestFormat is a kafarr.ingest.value_format or kafarr.ingest.key_format
+// value: how ingested values or keys are encoded.
+type IngestFormat string
+
+const (
+	// IngestAuto follows the subject's schema type (AVRO, PROTOBUF or
+	// JSON); a value schema derived without one is Avro, and a key
+	// without kafarr.ingest.key_subject is written raw.
+	IngestAuto     IngestFormat = "auto"
+	IngestAvro     IngestFormat = "avro"
+	IngestProtobuf IngestFormat = "protobuf"
+	// IngestJSON is JSON Schema when a subject is registered (or named),
+	// else plain JSON with no registry and no framing.
+	IngestJSON IngestFormat = "json"
+	// IngestString and IngestBinary are for keys only: the key column's
+	// bytes as they are (an integer as its decimal text).
+	IngestString IngestFormat = "string"
+	IngestBinary IngestFormat = "binary"
+)
+
 // Coerce is a kafarr.ingest.coerce value: which conversions ingest makes
 // to fit a column to its schema.
 type Coerce string
@@ -225,8 +245,15 @@ type IngestSettings struct {
 	Coerce       Coerce
 	// KeyColumn, KeySubject, TimestampColumn, HeadersColumn and
 	// PartitionColumn are "" when unset.
-	KeyColumn       string
-	KeySubject      string
+	KeyColumn  string
+	KeySubject string
+	// ValueFormat and KeyFormat are kafarr.ingest.value_format and
+	// kafarr.ingest.key_format; IngestAuto when unset.
+	ValueFormat IngestFormat
+	KeyFormat   IngestFormat
+	// ProtoMessage is kafarr.ingest.proto_message; "" for the first
+	// message of the file.
+	ProtoMessage    string
 	TimestampColumn string
 	HeadersColumn   string
 	PartitionColumn string
@@ -255,6 +282,9 @@ func (s *Store) Ingest() IngestSettings {
 		Coerce:             typedAs[Coerce](s, IngestCoerce),
 		KeyColumn:          typedAs[string](s, IngestKeyColumn),
 		KeySubject:         typedAs[string](s, IngestKeySubject),
+		ValueFormat:        typedAs[IngestFormat](s, IngestValueFormat),
+		KeyFormat:          typedAs[IngestFormat](s, IngestKeyFormat),
+		ProtoMessage:       typedAs[string](s, IngestProtoMessage),
 		TimestampColumn:    typedAs[string](s, IngestTimestampColumn),
 		HeadersColumn:      typedAs[string](s, IngestHeadersColumn),
 		PartitionColumn:    typedAs[string](s, IngestPartitionColumn),

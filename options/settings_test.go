@@ -89,7 +89,8 @@ func TestDefaultsFromDefs(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_partition", "_offset", "_timestamp"}) || r.Schema != (ReadSchemaSpec{Kind: SchemaLatest}) {
 		t.Errorf("read defaults: %+v", r)
 	}
-	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.MaxRecordBytes != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister {
+	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.MaxRecordBytes != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister ||
+		in.ValueFormat != IngestAuto || in.KeyFormat != IngestAuto || in.ProtoMessage != "" {
 		t.Errorf("ingest defaults: %+v", in)
 	}
 	if c := empty.Cluster(); c.ClientID != "kafarr" || c.Brokers != nil || c.Registry.Timeout != 10*time.Second {
@@ -114,6 +115,7 @@ var sampleValues = map[string]string{
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",
 	IngestMaxRecordBytes: "5000000", IngestPartitions: "6", IngestReplicationFactor: "2", LogLevel: "debug",
+	IngestValueFormat: "protobuf", IngestKeyFormat: "json", IngestProtoMessage: "a.B",
 }
 
 // TestEveryOptionReachesSettings sets each option (but uri, which expands
@@ -146,7 +148,8 @@ func TestEveryOptionReachesSettings(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_key", "_topic"}) {
 		t.Errorf("read: %+v", r)
 	}
-	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 || in.MaxRecordBytes != 5000000 {
+	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 || in.MaxRecordBytes != 5000000 ||
+		in.ValueFormat != IngestProtobuf || in.KeyFormat != IngestJSON || in.ProtoMessage != "a.B" {
 		t.Errorf("ingest: %+v", in)
 	}
 }
@@ -195,6 +198,8 @@ func TestBadSetKeepsTypedValue(t *testing.T) {
 		{ReadFollow, "true", "yes", LevelStatement},
 		{IngestValueSchemaVersion, "4", "-1", LevelStatement},
 		{IngestPartitions, "3", "0", LevelStatement},
+		{IngestValueFormat, "json", "string", LevelStatement},
+		{IngestKeyFormat, "string", "csv", LevelStatement},
 		{PartitionsMaxRows, "25000", "0", LevelConnection},
 		{BootstrapServers, "a:1", "a", LevelDatabase},
 	}
