@@ -776,9 +776,9 @@ def test_json_serializer_messages_read_through_kafarr(
         assert table.schema.field(name).type == typ, name
         assert table.schema.field(name).nullable, name
     assert {f.name: f.metadata for f in table.schema if f.name in names and f.metadata} == {
-        "id": {b"kafarr.json.required": b"true"},
-        "sym": {b"kafarr.json.required": b"true"},
-        "legs": {b"kafarr.json.required": b"true"},
+        "id": {b"kafarr.json.required": b"true", b"kafarr.json.not_null": b"true"},
+        "sym": {b"kafarr.json.required": b"true", b"kafarr.json.not_null": b"true"},
+        "legs": {b"kafarr.json.required": b"true", b"kafarr.json.not_null": b"true"},
         "at": {b"kafarr.json.type": b"date-time"},
         "day": {b"kafarr.json.type": b"date"},
         "uid": {b"kafarr.json.type": b"uuid"},
