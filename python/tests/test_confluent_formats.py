@@ -993,6 +993,10 @@ def _proto_value(fd: Any, v: Any) -> Any:
             return v.ToTimedelta()
         if full in _WRAPPERS:
             return v.value
+        if full == "confluent.type.Decimal":
+            from confluent_kafka.schema_registry.common.protobuf import protobuf_to_decimal
+
+            return protobuf_to_decimal(v)
         return proto_row(v)
     if fd.enum_type is not None:
         return fd.enum_type.values_by_number[v].name
@@ -1020,22 +1024,31 @@ def proto_row(msg: Any) -> dict[str, Any]:
 
 def compile_proto_text(text: str, full_name: str) -> Any:
     """The message class full_name of .proto text, compiled by protoc
-    (grpcio-tools) with the well-known types on its include path."""
-    import importlib.resources
+    (grpcio-tools). Its imports (the well-known types, confluent/meta.proto,
+    confluent/type/decimal.proto) come from the descriptors Python's
+    protobuf and confluent-kafka ship, given to protoc as a descriptor set."""
     import pathlib
     import tempfile
 
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
+    from google.protobuf import duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2
+    from confluent_kafka.schema_registry.confluent import meta_pb2
+    from confluent_kafka.schema_registry.confluent.type import decimal_pb2
     from grpc_tools import protoc
 
+    imports = descriptor_pb2.FileDescriptorSet()
+    for mod in (descriptor_pb2, any_pb2, duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2, meta_pb2, decimal_pb2):
+        imports.file.add().ParseFromString(mod.DESCRIPTOR.serialized_pb)
     with tempfile.TemporaryDirectory() as tmp:
         src = pathlib.Path(tmp, "derived.proto")
         src.write_text(text)
+        deps = pathlib.Path(tmp, "imports.pb")
+        deps.write_bytes(imports.SerializeToString())
         out = pathlib.Path(tmp, "set.pb")
-        includes = str(importlib.resources.files("grpc_tools") / "_proto")
         rc = protoc.main(
-            ["protoc", f"-I{tmp}", f"-I{includes}", "--include_imports", f"--descriptor_set_out={out}", str(src)]
-        )
+            ["protoc", f"-I{tmp}", f"--descriptor_set_in={deps}", "--include_imports",
+             f"--descriptor_set_out={out}", str(src)]
+        )  # fmt: skip
         assert rc == 0, f"protoc refused kafarr's derived schema:\n{text}"
         fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
     pool = descriptor_pool.DescriptorPool()
@@ -1060,6 +1073,9 @@ INGEST_TABLE = pa.table(
         "tags": pa.array([["a", "b"], [], ["c"]], pa.list_(pa.utf8())),
         "leg": pa.array([{"qty": 1, "venue": "X"}, None, {"qty": -1, "venue": None}],
                         pa.struct([("qty", pa.int64()), ("venue", pa.utf8())])),  # fmt: skip
+        "amt": pa.array([decimal.Decimal("1.50"), None, decimal.Decimal("-99999999.99")], pa.decimal128(10, 2)),
+        "d": pa.array([1_500_000, -1, None], pa.duration("us")),
+        "m": pa.array([[("a", 1)], [], [("b", -2), ("c", 3)]], pa.map_(pa.utf8(), pa.int64())),
     }
 )
 
@@ -1085,14 +1101,36 @@ def test_kafarr_ingest_protobuf_derived_read_by_confluent_deserializer(
     registered = registry.get_latest_version(f"{topic}-value")
     assert registered.schema.schema_type == "PROTOBUF"
     cls = compile_proto_text(registered.schema.schema_str, "com.example.Tick")
-    assert [f.name for f in cls.DESCRIPTOR.fields] == INGEST_TABLE.column_names
+    F = cls.DESCRIPTOR.fields[0]
+    # The derived message, as protoc compiled it: a field per column, in
+    # column order, of the mapped type; nullable scalars have presence.
+    assert [
+        (f.name, f.number, f.message_type.full_name if f.message_type else f.type, f.has_presence, f.is_repeated)
+        for f in cls.DESCRIPTOR.fields
+    ] == [
+        ("id", 1, F.TYPE_INT64, True, False),
+        ("small", 2, F.TYPE_INT32, True, False),
+        ("u", 3, F.TYPE_UINT32, True, False),
+        ("big", 4, F.TYPE_UINT64, True, False),
+        ("px", 5, F.TYPE_DOUBLE, True, False),
+        ("f", 6, F.TYPE_FLOAT, True, False),
+        ("ok", 7, F.TYPE_BOOL, True, False),
+        ("sym", 8, F.TYPE_STRING, True, False),
+        ("raw", 9, F.TYPE_BYTES, True, False),
+        ("at", 10, "google.protobuf.Timestamp", True, False),
+        ("tags", 11, F.TYPE_STRING, False, True),
+        ("leg", 12, "com.example.Tick.Leg", True, False),
+        ("amt", 13, "confluent.type.Decimal", True, False),
+        ("d", 14, "google.protobuf.Duration", True, False),
+        ("m", 15, "com.example.Tick.MEntry", False, True),
+    ]
     deserialize = ProtobufDeserializer(cls, {"use.deprecated.format": False})
     msgs = consume_values(stack, topic, 3)
     for m in msgs:
         # Magic byte, the schema id kafarr registered, the index list [0] as one byte.
         assert m.value()[:6] == b"\x00" + registered.schema_id.to_bytes(4, "big") + b"\x00"
     got = [proto_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
-    assert got == INGEST_TABLE.to_pylist()
+    assert got == [dict(r, m=dict(r["m"])) for r in INGEST_TABLE.to_pylist()]
 
 
 def test_kafarr_ingest_protobuf_registered_subject_read_by_confluent_deserializer(
