@@ -182,6 +182,22 @@ def _req(name: str, typ: pa.DataType) -> pa.Field:
 # Below the top level a field is nullable exactly when it has presence;
 # list items and map values never are (docs/types.md, "Presence").
 INNER = pa.struct([_req("name", pa.utf8()), _req("qty", pa.int64())])
+@functools.cache
+def key_class() -> Any:
+    """interop.key.OrderKey, the only message of kafarr/interop/key.proto
+    (kafarr has no option naming a key message other than the first)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    F = descriptor_pb2.FieldDescriptorProto
+    fd = descriptor_pb2.FileDescriptorProto(name="kafarr/interop/key.proto", package="interop.key", syntax="proto3")
+    key = fd.message_type.add(name="OrderKey")
+    key.field.add(name="who", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL, json_name="who")
+    key.field.add(name="at", number=2, type=F.TYPE_INT64, label=F.LABEL_OPTIONAL, json_name="at")
+    pool = descriptor_pool.Default()
+    pool.Add(fd)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("interop.key.OrderKey"))
+
+
 EVERYTHING_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("f_double", pa.float64()),
     ("f_float", pa.float32()),
@@ -594,6 +610,44 @@ def test_protobuf_read_into_pandas(
     assert frame["f_string"].tolist() == ["s0", "s1", "s2", "s3"]
     assert frame["side"].tolist() == ["SIDE_UNSPECIFIED", "BUY", "SELL", "SIDE_UNSPECIFIED"]
     assert frame["ts"].tolist() == [pd.Timestamp(1_700_000_000 + i, unit="s", tz="UTC") for i in range(4)]
+
+
+def test_protobuf_and_json_keys_read_as_key_struct(
+    stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
+    """Keys written by ProtobufSerializer (a <topic>-key PROTOBUF subject)
+    and by JSONSerializer (a <topic>-key JSON subject) read as a _key
+    struct with key format auto; values are plain JSON."""
+    from confluent_kafka import Producer
+    from confluent_kafka.schema_registry.json_schema import JSONSerializer
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    OrderKey = key_class()
+    key_schema = {
+        "type": "object",
+        "properties": {"who": {"type": "string"}, "at": {"type": "integer"}},
+        "required": ["who"],
+    }
+    for fmt in ("protobuf", "json"):
+        topic = new_topic(fmt)
+        create_topic(admin, topic)
+        ctx = SerializationContext(topic, MessageField.KEY)
+        conf = {"subject.name.strategy": _topic_strategy()}
+        if fmt == "protobuf":
+            ser = ProtobufSerializer(OrderKey, registry, dict(conf, **{"use.deprecated.format": False}))
+            keys = [ser(OrderKey(who=f"u{i}", at=i), ctx) for i in range(3)]
+        else:
+            ser = JSONSerializer(json.dumps(key_schema), registry, conf=conf)
+            keys = [ser({"who": f"u{i}", "at": i}, ctx) for i in range(3)]
+        producer = Producer({"bootstrap.servers": stack.brokers})
+        for i, k in enumerate(keys):
+            producer.produce(topic, key=k, value=json.dumps({"n": i}).encode())
+        assert producer.flush(30) == 0
+        table = _read(conn, f'SELECT n, _key FROM "{topic}"')
+        assert table.schema.metadata[b"kafarr.key.format"] == fmt.encode(), fmt
+        assert table.schema.metadata[b"kafarr.value.format"] == b"json", fmt
+        assert table.to_pylist() == [{"n": i, "_key": {"who": f"u{i}", "at": i}} for i in range(3)], fmt
 
 
 # --------------------------------------------------------------------------
@@ -1218,6 +1272,37 @@ def test_kafarr_ingest_protobuf_registered_subject_read_by_confluent_deserialize
         assert {k: v for k, v in g.items() if k not in w} == {
             k: v for k, v in proto_row(Everything()).items() if k not in w
         }
+
+
+def test_kafarr_ingest_protobuf_second_message_read_by_confluent_deserializer(
+    stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
+    """kafarr.ingest.proto_message picks the file's second message: kafarr
+    writes the index list [1], and ProtobufDeserializer (registry-backed,
+    resolving the writer message from that list) reads interop.Audit."""
+    from confluent_kafka.schema_registry import Schema
+    from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    topic = new_topic()
+    subject = f"{topic}-value"
+    c = proto_classes()
+    schema_b64 = base64.b64encode(c["Everything"].DESCRIPTOR.file.serialized_pb).decode()
+    schema_id = registry.register_schema(subject, Schema(schema_b64, "PROTOBUF"))
+    frame = pa.table({"who": ["a", "", "é"], "at": pa.array([1, -(2**63), 2**63 - 1], pa.int64())})
+    n = _ingest(
+        conn,
+        topic,
+        frame,
+        **{"kafarr.ingest.value_subject": subject, "kafarr.ingest.proto_message": "interop.Audit"},
+    )
+    assert n == 3
+    msgs = consume_values(stack, topic, 3)
+    for m in msgs:
+        assert m.value()[:7] == b"\x00" + schema_id.to_bytes(4, "big") + b"\x02\x02"
+    deserialize = ProtobufDeserializer(c["Audit"], {"use.deprecated.format": False}, registry)
+    got = [proto_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
+    assert got == frame.to_pylist()
 
 
 JSON_INGEST_SCHEMA = {
