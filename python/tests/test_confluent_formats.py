@@ -845,6 +845,67 @@ def test_json_serializer_messages_read_through_kafarr(
     assert rows[-1] == {n: None for n in names}
 
 
+def test_json_schema_with_registry_reference(
+    stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
+    """A JSON Schema whose $ref names another registered schema through a
+    registry reference (leg.json -> subject <topic>-leg): JSONSerializer
+    validates through it, kafarr fetches it and maps it."""
+    from confluent_kafka import Producer
+    from confluent_kafka.schema_registry import Schema, SchemaReference
+    from confluent_kafka.schema_registry.json_schema import JSONSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    topic = new_topic()
+    create_topic(admin, topic)
+    leg = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "leg.json",
+        "type": "object",
+        "properties": {"qty": {"type": "integer"}, "px": {"type": "number"}},
+        "required": ["qty"],
+    }
+    leg_subject = f"{topic}-leg"
+    leg_version = registry.register_schema_full_response(leg_subject, Schema(json.dumps(leg), "JSON")).version
+    if leg_version is None:
+        leg_version = registry.get_latest_version(leg_subject).version
+    order = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "leg": {"$ref": "leg.json"},
+            "legs": {"type": "array", "items": {"$ref": "leg.json"}},
+        },
+        "required": ["id"],
+    }
+    schema = Schema(json.dumps(order), "JSON", [SchemaReference("leg.json", leg_subject, leg_version)])
+    ser = JSONSerializer(schema, registry, conf={"subject.name.strategy": _topic_strategy()})
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": stack.brokers})
+    values = [
+        {"id": 1, "leg": {"qty": 2, "px": 1.5}, "legs": [{"qty": 3}]},
+        {"id": 2, "legs": []},
+    ]
+    for v in values:
+        producer.produce(topic, value=ser(v, ctx))
+    assert producer.flush(30) == 0
+    registered = registry.get_latest_version(f"{topic}-value")
+    assert [(r.name, r.subject) for r in registered.schema.references] == [("leg.json", leg_subject)]
+
+    table = _read(conn, f'SELECT * FROM "{topic}"')
+    leg_type = pa.struct([_req("qty", pa.int64()), ("px", pa.float64())])
+    assert [(f.name, f.type) for f in table.schema if not f.name.startswith("_")] == [
+        ("id", pa.int64()),
+        ("leg", leg_type),
+        ("legs", pa.list_(_req("item", leg_type))),
+    ]
+    assert table.select(["id", "leg", "legs"]).to_pylist() == [
+        {"id": 1, "leg": {"qty": 2, "px": 1.5}, "legs": [{"qty": 3, "px": None}]},
+        {"id": 2, "leg": None, "legs": []},
+    ]
+
+
 def test_json_schema_mismatch_is_data_error_or_follows_on_error(
     stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
