@@ -52,6 +52,8 @@ def proto_classes() -> dict[str, Any]:
     """Build interop/everything.proto as a FileDescriptorProto, add it to the
     default pool (where the well-known and Confluent types already are) and
     return its message classes by short name."""
+    from confluent_kafka.schema_registry.confluent import meta_pb2
+    from confluent_kafka.schema_registry.confluent.type import decimal_pb2  # noqa: F401
     from google.protobuf import (  # noqa: F401 (registering the dependencies in the pool)
         any_pb2,
         descriptor_pb2,
@@ -62,8 +64,6 @@ def proto_classes() -> dict[str, Any]:
         timestamp_pb2,
         wrappers_pb2,
     )
-    from confluent_kafka.schema_registry.confluent import meta_pb2
-    from confluent_kafka.schema_registry.confluent.type import decimal_pb2  # noqa: F401
 
     F = descriptor_pb2.FieldDescriptorProto
     fd = descriptor_pb2.FileDescriptorProto(name=PROTO_FILE, package="interop", syntax="proto3")
@@ -161,7 +161,8 @@ def proto_classes() -> dict[str, Any]:
     pool.Add(fd)
     file = pool.FindFileByName(PROTO_FILE)
     classes = {name: message_factory.GetMessageClass(d) for name, d in file.message_types_by_name.items()}
-    classes["Inner"] = message_factory.GetMessageClass(file.message_types_by_name["Everything"].nested_types_by_name["Inner"])
+    everything = file.message_types_by_name["Everything"]
+    classes["Inner"] = message_factory.GetMessageClass(everything.nested_types_by_name["Inner"])
     return classes
 
 
@@ -239,8 +240,8 @@ EVERYTHING_COLUMNS: list[tuple[str, pa.DataType]] = [
 
 def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
     """(message, the row kafarr must read from it) pairs."""
-    from google.protobuf import any_pb2, duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2
     from confluent_kafka.schema_registry.common.protobuf import decimal_to_protobuf
+    from google.protobuf import any_pb2, duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2
 
     c = proto_classes()
     Everything, Inner, Audit = c["Everything"], c["Inner"], c["Audit"]
@@ -399,7 +400,8 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         val="null",
         amount=decimal.Decimal("-0.01"),
     )
-    late = Everything(ts=timestamp_pb2.Timestamp(seconds=253_402_300_799, nanos=999_999_999))  # 9999-12-31T23:59:59.999999999Z
+    # 9999-12-31T23:59:59.999999999Z
+    late = Everything(ts=timestamp_pb2.Timestamp(seconds=253_402_300_799, nanos=999_999_999))
     late_row = dict(empty_row, ts=dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
     before_epoch = Everything(ts=timestamp_pb2.Timestamp(seconds=-1, nanos=500))
     before_epoch_row = dict(empty_row, ts=dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC))
@@ -527,7 +529,8 @@ def test_protobuf_descriptor_without_json_names(
 
     topic = new_topic()
     create_topic(admin, topic)
-    ser = ProtobufSerializer(Bare, registry, {"use.deprecated.format": False, "subject.name.strategy": _topic_strategy()})
+    conf = {"use.deprecated.format": False, "subject.name.strategy": _topic_strategy()}
+    ser = ProtobufSerializer(Bare, registry, conf)
     producer = Producer({"bootstrap.servers": stack.brokers})
     producer.produce(topic, value=ser(Bare(px_bid=1.5, qty=-2), SerializationContext(topic, MessageField.VALUE)))
     assert producer.flush(30) == 0
@@ -993,9 +996,14 @@ def test_plain_json_inferred(
         assert table.schema.field(name).type == typ, name
     assert table.schema.field("mix").metadata[b"kafarr.json.type"] == b"json"
     assert table.select(names).to_pylist() == [
-        {"id": 1, "px": 1.0, "name": "a", "tags": ["x"], "nested": {"a": 1, "b": None}, "mix": '"s"', "nul": None, "late": None},
-        {"id": 2, "px": 2.5, "name": None, "tags": None, "nested": {"a": None, "b": True}, "mix": "3", "nul": None, "late": "z"},
-        {"id": 3, "px": None, "name": "cé", "tags": [], "nested": None, "mix": '{"k": [1, 2]}', "nul": None, "late": None},
+        # fmt: off
+        {"id": 1, "px": 1.0, "name": "a", "tags": ["x"], "nested": {"a": 1, "b": None}, "mix": '"s"',
+         "nul": None, "late": None},
+        {"id": 2, "px": 2.5, "name": None, "tags": None, "nested": {"a": None, "b": True}, "mix": "3",
+         "nul": None, "late": "z"},
+        {"id": 3, "px": None, "name": "cé", "tags": [], "nested": None, "mix": '{"k": [1, 2]}',
+         "nul": None, "late": None},
+        # fmt: on
         {n: None for n in names},
     ]
 
@@ -1095,7 +1103,8 @@ def _ingest(conn: adbc_kafarr.dbapi.Connection, topic: str, data: Any, **options
 
 
 _WRAPPERS = {
-    f"google.protobuf.{n}Value" for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
+    f"google.protobuf.{n}Value"
+    for n in ("Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes")
 }
 
 
@@ -1145,10 +1154,18 @@ def compile_proto_text(text: str, full_name: str) -> Any:
     import pathlib
     import tempfile
 
-    from google.protobuf import any_pb2, descriptor_pb2, descriptor_pool, message_factory
-    from google.protobuf import duration_pb2, struct_pb2, timestamp_pb2, wrappers_pb2
     from confluent_kafka.schema_registry.confluent import meta_pb2
     from confluent_kafka.schema_registry.confluent.type import decimal_pb2
+    from google.protobuf import (
+        any_pb2,
+        descriptor_pb2,
+        descriptor_pool,
+        duration_pb2,
+        message_factory,
+        struct_pb2,
+        timestamp_pb2,
+        wrappers_pb2,
+    )
     from grpc_tools import protoc
 
     imports = descriptor_pb2.FileDescriptorSet()
