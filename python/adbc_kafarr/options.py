@@ -92,13 +92,24 @@ class StatementOptions(enum.Enum):
     READ_ON_ERROR = "kafarr.read.on_error"
     #: Multi-branch unions as ``struct`` (default) or ``dense`` union.
     READ_UNION_MODE = "kafarr.read.union_mode"
-    #: ``avro`` (default), ``string`` or ``binary``.
+    #: ``auto`` (default: the subject's schema type, else the first framed
+    #: message's, else plain JSON when the sampled values are JSON objects,
+    #: else binary), ``avro``, ``protobuf``, ``json``, ``string`` or ``binary``.
     VALUE_FORMAT = "kafarr.value.format"
+    #: Full name of the Protobuf message values are read as. Default: the
+    #: schema's first message.
+    VALUE_PROTO_MESSAGE = "kafarr.value.proto.message"
+    #: Schema of plain JSON values, inline: a JSON Schema or an Avro schema.
+    #: Default: inferred from the first ``kafarr.json.infer_rows`` messages.
+    VALUE_SCHEMA = "kafarr.value.schema"
+    #: Messages ``auto`` samples, and JSON schema inference reads. Default 1000.
+    JSON_INFER_ROWS = "kafarr.json.infer_rows"
     #: ``topic`` (default), ``record`` or ``topic_record``.
     VALUE_SUBJECT_STRATEGY = "kafarr.value.subject_strategy"
     #: Explicit value subject.
     VALUE_SUBJECT = "kafarr.value.subject"
-    #: ``auto`` (default), ``string``, ``binary`` or ``avro``.
+    #: ``auto`` (default), ``string``, ``binary``, ``avro``, ``protobuf`` or
+    #: ``json``.
     KEY_FORMAT = "kafarr.key.format"
     #: Key subject. Default ``<topic>-key``.
     KEY_SUBJECT = "kafarr.key.subject"
