@@ -141,6 +141,11 @@ type valuePlan struct {
 	// the derived schema (ingest mode replace: the subject goes with the
 	// replaced topic).
 	dropSubject bool
+	// retype: the subject holds schemas of another type than the derived
+	// one (mode replace with an explicit value_format), so it is deleted
+	// before registering. Apicurio does not refuse such a schema: it
+	// stores it as a version of the subject's first type.
+	retype bool
 }
 
 // Run produces data to the topic opts.Target, as opts.Mode and settings
@@ -310,6 +315,7 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 			if !replace {
 				return r.contradiction(options.IngestValueFormat, want, r.val.subject, info)
 			}
+			r.val.retype = true
 		} else if want == options.IngestAuto {
 			derived = f
 		}
@@ -470,6 +476,13 @@ func (r *ingestRun) apply(ctx context.Context) error {
 	reg := r.sess.Registry
 	if r.val.register {
 		typ := r.val.format.schemaType()
+		if r.val.retype {
+			// The subject goes with the replaced topic, and holds
+			// another type of schema.
+			if _, err := reg.DeleteSubject(ctx, r.val.subject, true); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
+				return adbcerr.Wrap(err, "ingest mode replace: deleting subject %q, which holds schemas of another type than the %s schema derived from the columns", r.val.subject, typ)
+			}
+		}
 		id, err := reg.RegisterType(ctx, r.val.subject, typ, r.val.text)
 		if err != nil && r.val.dropSubject {
 			// The registry refused the new schema, presumably as

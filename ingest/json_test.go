@@ -268,3 +268,43 @@ func checkFramed(t *testing.T, recs []*kgo.Record, id int, want []string) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// TestIngestJSONSchemaKeys encodes keys with JSON Schema key subjects (the
+// subject's type decides; key_format is unset): a string root schema takes
+// a string column as the whole value, an object schema a struct column's
+// fields; both framed with the key subject's id; a null key is no key.
+func TestIngestJSONSchemaKeys(t *testing.T) {
+	ingStacks(t, func(t *testing.T, e *ingestEnv) {
+		schema := arrow.NewSchema([]arrow.Field{
+			{Name: "k", Type: arrow.BinaryTypes.String, Nullable: true},
+			{Name: "sk", Type: arrow.StructOf(arrow.Field{Name: "region", Type: arrow.BinaryTypes.String}, arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int32}), Nullable: true},
+			{Name: "v", Type: arrow.PrimitiveTypes.Int64},
+		}, nil)
+		rec := ingFromJSON(t, e.mem, schema, `[{"k":"a","sk":{"region":"eu","n":3},"v":1},{"k":null,"sk":null,"v":2}]`)
+		for _, tt := range []struct {
+			col, schema, want string
+		}{
+			// Apicurio refuses a JSON schema that is not an object
+			// unless it names its draft ("Given schema is not from type:
+			// JSON").
+			{"k", `{"$schema":"http://json-schema.org/draft-07/schema#","type":"string"}`, `"a"`},
+			{"sk", `{"type":"object","properties":{"region":{"type":"string"},"n":{"type":"integer"}},"required":["region","n"]}`, `{"region":"eu","n":3}`},
+		} {
+			t.Run(tt.col, func(t *testing.T) {
+				topic := e.topic(t)
+				id := e.registerType(t, topic+"-key", sr.TypeJSON, tt.schema)
+				e.mustIngest(t, topic, rec, map[string]string{"kafarr.ingest.value_format": "json",
+					"kafarr.ingest.key_column": tt.col, "kafarr.ingest.key_subject": topic + "-key"})
+				recs := e.consume(t, topic)
+				if len(recs) != 2 || recs[1].Key != nil {
+					t.Fatalf("records %v: want 2, the second without key", recs)
+				}
+				checkFramed(t, []*kgo.Record{{Value: recs[0].Key}}, id, []string{tt.want})
+				// key_format=protobuf contradicts the JSON subject.
+				_, err := e.ingest(t, topic, rec, map[string]string{"kafarr.ingest.key_format": "protobuf",
+					"kafarr.ingest.key_column": tt.col, "kafarr.ingest.key_subject": topic + "-key"})
+				ingWantStatus(t, err, adbc.StatusInvalidArgument, "kafarr.ingest.key_format=protobuf", topic+"-key", "JSON")
+			})
+		}
+	})
+}

@@ -354,11 +354,12 @@ func (k *keyPlan) check(col arrow.Array, n int) (arrow.RecordBatch, error) {
 	return kb, nil
 }
 
-// checkRows checks the keys of kb. A struct key column's null rows are no
-// key, and its fields' values there are not keys either: such a batch is
-// checked row by row, skipping them.
+// checkRows checks the keys of kb. A null key is no key: the Avro
+// wrapper's union admits it, but a Protobuf or JSON key's fields or value
+// may not, and a struct key column's fields there are not keys either, so
+// a batch with null keys is checked row by row, skipping them.
 func (k *keyPlan) checkRows(kb arrow.RecordBatch, col arrow.Array) error {
-	if !k.fields || col.NullN() == 0 {
+	if k.format == wireAvro || col.NullN() == 0 {
 		return k.enc.Check(kb)
 	}
 	var scratch []byte

@@ -1,10 +1,13 @@
 package ingest_test
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
 // ingRoundTripSchema is a frame whose types every format writes and reads
@@ -60,5 +63,33 @@ func TestIngestFormatsRoundTrip(t *testing.T) {
 				ingEqualRows(t, rows, want)
 			})
 		}
+	})
+}
+
+// TestIngestReplaceFormats: mode replace derives the schema from the
+// columns in the replaced subject's format when value_format is auto, and
+// in the format asked for otherwise (the old subject goes with its topic).
+func TestIngestReplaceFormats(t *testing.T) {
+	ingStacks(t, func(t *testing.T, e *ingestEnv) {
+		topic := e.topic(t)
+		rec := ingFromJSON(t, e.mem, ingRoundTripSchema, ingRoundTripRows)
+		e.mustIngest(t, topic, rec, map[string]string{"kafarr.ingest.value_format": "protobuf"})
+		replace := map[string]string{adbc.OptionKeyIngestMode: adbc.OptionValueIngestModeReplace, "kafarr.allow_delete_topics": "true"}
+		e.mustIngest(t, topic, rec, replace)
+		if ss, err := e.reg.SchemaByVersion(ingCtx(t), topic+"-value", -1); err != nil || ss.Type != sr.TypeProtobuf {
+			t.Fatalf("after replace with value_format auto: %+v, %v", ss, err)
+		}
+		replace["kafarr.ingest.value_format"] = "json"
+		e.mustIngest(t, topic, rec, replace)
+		ss, err := e.reg.SchemaByVersion(ingCtx(t), topic+"-value", -1)
+		if err != nil || ss.Type != sr.TypeJSON {
+			t.Fatalf("after replace with value_format json: %+v, %v", ss, err)
+		}
+		recs := e.consume(t, topic)
+		if len(recs) != 3 || recs[0].Value[0] != 0 || int(binary.BigEndian.Uint32(recs[0].Value[1:5])) != ss.ID || recs[0].Value[5] != '{' {
+			t.Fatalf("replaced topic holds %d records, the first % x", len(recs), recs[0].Value[:min(8, len(recs[0].Value))])
+		}
+		_, rows := e.query(t, ingSelect(topic), ingNoMeta)
+		ingEqualRows(t, rows, ingJSONRows(t, rec))
 	})
 }

@@ -145,7 +145,7 @@ func deriveField(b []byte, f arrow.Field, p encPath, depth int) ([]byte, *Encode
 		b = fmt.Appendf(b, "%d", uint64(math.MaxUint64))
 	case *arrow.Int64Type, *arrow.Time32Type, *arrow.Time64Type, *arrow.DurationType:
 		b = typeOf("integer")
-	case *arrow.Float16Type, *arrow.Float32Type, *arrow.Float64Type, *arrow.Decimal128Type, *arrow.Decimal256Type:
+	case *arrow.Float32Type, *arrow.Float64Type, *arrow.Decimal128Type, *arrow.Decimal256Type:
 		b = typeOf("number")
 	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
 		switch {

@@ -1,6 +1,8 @@
 package jsonarrow
 
 import (
+	"encoding/json"
+
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -52,6 +54,25 @@ func BenchmarkJSONEncodeTick(b *testing.B) {
 		if buf, err = enc.AppendRow(buf[:0], rec, i&(encTickRows-1)); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.StopTimer()
+	reportPerMessage(b, processCPUTime()-cpu0)
+}
+
+// BenchmarkEncodingJSONMarshalTick is the yardstick: encoding/json
+// marshalling the same ticks from a Go struct (a compile-time schema).
+func BenchmarkEncodingJSONMarshalTick(b *testing.B) {
+	ticks := tickValues(encTickRows)
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := processCPUTime()
+	for i := 0; i < b.N; i++ {
+		out, err := json.Marshal(&ticks[i&(encTickRows-1)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = append(buf[:0], out...)
 	}
 	b.StopTimer()
 	reportPerMessage(b, processCPUTime()-cpu0)

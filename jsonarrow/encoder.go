@@ -32,7 +32,8 @@ type EncodeError = avroarrow.EncodeError
 //     a column is left out (an error when it is required); a column
 //     without a property is an error naming it, whatever the target's
 //     additionalProperties says (the Arrow form of a JSON Schema does not
-//     keep it).
+//     keep it), but for a root schema that takes any object or is a map
+//     (additionalProperties alone): every column is then a member.
 //   - A null of a property that is not required is left out, which every
 //     schema accepts and every reader reads as null; a null of a required
 //     property is written as null when the property's type admits null and

@@ -3,9 +3,9 @@ package jsonarrow
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -64,6 +64,7 @@ type enode struct {
 	unit     int    // ekTimestamp: the unit written (0 = s .. 3 = ns)
 	out32    bool   // ekFloat: written as float32 (checked when the source is float64)
 	raw      bool   // ekString: the value is JSON text, written as it is (validated)
+	format   string // ekString: the JSON Schema format the value must have ("date-time", "date", "uuid"), or ""
 	symbols  map[string]struct{}
 	bin      uint8 // ekBinary: binBase64, binLatin1 or binUUID
 	fixed    int   // ekBinary: the exact length the target needs, 0 for any
@@ -98,7 +99,10 @@ func (n *enode) bind(arr arrow.Array) {
 	}
 	switch n.kind {
 	case ekBool, ekInt, ekFloat, ekFloatInt, ekDate, ekTimestamp, ekDecimal:
-		n.data = d.Buffers()[1].Bytes()
+		n.data = nil
+		if bufs := d.Buffers(); len(bufs) > 1 && bufs[1] != nil {
+			n.data = bufs[1].Bytes() // nil in an empty array
+		}
 	case ekString:
 		n.str = arr.(stringer)
 	case ekBinary:
@@ -142,13 +146,14 @@ func (n *enode) object(dst []byte, i int) ([]byte, *EncodeError) {
 	dst = append(dst, '{')
 	first := true
 	for k, kid := range n.kids {
-		if kid.isNull(i) {
+		if kid.isNull(i) || kid.kind == ekDict && kid.kids[0].isNull(kid.dict.GetValueIndex(i)) {
 			if kid.omit {
 				continue
 			}
 			if !kid.nullOK {
 				return dst, kid.errf(i, "", "null where the property is required and admits no null")
 			}
+			// The dictionary's value node writes the null.
 		}
 		key := n.keys[k]
 		if first {
@@ -185,10 +190,17 @@ func (n *enode) value(dst []byte, i int) ([]byte, *EncodeError) {
 	case ekString:
 		s := n.str.Value(i)
 		if n.raw {
-			if !json.Valid([]byte(s)) {
-				return dst, n.errf(i, quoteValue(s), "is not JSON text")
+			// The decoder's own scanner: what it accepts here, kafarr reads
+			// back (64 levels at most), and it needs no pooled state.
+			sc := scanner{buf: unsafe.Slice(unsafe.StringData(s), len(s)), maxDepth: DefaultMaxDepth}
+			sc.skip()
+			if sc.end(); sc.err != nil {
+				return dst, n.errf(i, quoteValue(s), "is not JSON text: "+sc.err.Error())
 			}
 			return append(dst, s...), nil
+		}
+		if n.format != "" && !validFormat(n.format, s) {
+			return dst, n.errf(i, quoteValue(s), "is not a valid "+n.format+" (the property's format)")
 		}
 		if n.symbols != nil {
 			if _, ok := n.symbols[s]; !ok {
@@ -396,6 +408,33 @@ func (n *enode) decimal(dst []byte, i, j int) ([]byte, *EncodeError) {
 		return dst[:start], n.errf(i, v, "does not fit the property's decimal("+strconv.Itoa(n.prec)+", "+strconv.Itoa(n.tscale)+") exactly")
 	}
 	return dst, nil
+}
+
+// validFormat reports whether s is a valid value of a JSON Schema format
+// the decoder reads: an RFC 3339 date-time or full-date, or a UUID.
+func validFormat(format, s string) bool {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	switch format {
+	case "date-time":
+		_, _, ok := parseDateTime(b)
+		return ok
+	case "date":
+		_, ok := parseDate(b)
+		return ok
+	}
+	if len(b) != 36 {
+		return false
+	}
+	for i, c := range b {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !isDigit(c) && (c|0x20 < 'a' || c|0x20 > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // quoteValue renders a string value for an error, cut to 64 bytes.

@@ -249,6 +249,18 @@ func appendDecimal(dst []byte, neg bool, mag []uint64, scale int) []byte {
 // as f in its width (32 or 64): integers without a fraction or exponent
 // up to 1e21, as encoding/json and JavaScript write them.
 func appendFloat(dst []byte, f float64, width int) []byte {
+	if width == 64 {
+		// Most values are prices and measures of a few decimals: when
+		// f*1e6 is an integer n below 1e15 and n/1e6 rounds back to f, the
+		// decimal n·10⁻⁶ has at most 15 significant digits, so it is the
+		// one such decimal rounding to f and thus the shortest text
+		// strconv would write; written directly it costs a third as much.
+		if v := f * 1e6; v != 0 && v > -1e15 && v < 1e15 {
+			if n := int64(v); float64(n) == v && float64(n)/1e6 == f {
+				return appendMicros(dst, n)
+			}
+		}
+	}
 	abs := f
 	if abs < 0 {
 		abs = -abs
@@ -257,5 +269,38 @@ func appendFloat(dst []byte, f float64, width int) []byte {
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	return strconv.AppendFloat(dst, f, format, -1, width)
+	dst = strconv.AppendFloat(dst, f, format, -1, width)
+	if format == 'e' {
+		// 1e-07 -> 1e-7, as encoding/json writes it.
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
+}
+
+// appendMicros appends n·10⁻⁶ as decimal text without trailing zeros
+// ("1.0712", "-3", "0.000001").
+func appendMicros(dst []byte, n int64) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	ip, fp := n/1e6, n%1e6
+	dst = strconv.AppendInt(dst, ip, 10)
+	if fp == 0 {
+		return dst
+	}
+	var buf [7]byte
+	buf[0] = '.'
+	end := 7
+	for i := 6; i > 0; i-- {
+		buf[i] = byte('0' + fp%10)
+		fp /= 10
+	}
+	for buf[end-1] == '0' {
+		end--
+	}
+	return append(dst, buf[:end]...)
 }

@@ -175,15 +175,17 @@ func (s *scope) unique(base string) string {
 // for depth.
 func (d *protoDeriver) message(name string, fields []arrow.Field, depth int, p encPath) (string, *avroarrow.EncodeError) {
 	s := &scope{taken: map[string]bool{name: true}, depth: depth}
+	seen := map[string]bool{}
 	jsonNames := map[string]string{}
 	for _, f := range fields {
 		fp := p.child(f.Name, "")
 		if !validIdent(f.Name) {
 			return "", d.errf(fp, "the name is not a valid Protobuf field name: it must start with a letter or \"_\" and hold only letters, digits and \"_\"")
 		}
-		if s.taken[f.Name] && f.Name != name {
+		if seen[f.Name] {
 			return "", d.errf(fp, "two columns have this name")
 		}
+		seen[f.Name] = true
 		if other, ok := jsonNames[jsonName(f.Name)]; ok {
 			return "", d.errf(fp, "the name has the same Protobuf JSON name, %q, as column %q, which proto3 refuses", jsonName(f.Name), other)
 		}

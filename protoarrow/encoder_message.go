@@ -1,7 +1,9 @@
 package protoarrow
 
 import (
+	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,11 +42,85 @@ type encMsg struct {
 func (m *encMsg) encode(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 	var err *avroarrow.EncodeError
 	for k := range m.fields {
-		if dst, err = m.fields[k].encode(dst, i); err != nil {
-			return dst, err
+		f := &m.fields[k]
+		switch f.fast {
+		case encFastInt64:
+			if v := f.i64[i]; v != 0 || !f.implicit {
+				dst = protowire.AppendVarint(append(dst, f.tag...), uint64(v))
+			}
+		case encFastInt32:
+			if v := f.i32[i]; v != 0 || !f.implicit {
+				dst = protowire.AppendVarint(append(dst, f.tag...), uint64(int64(v)))
+			}
+		case encFastFloat:
+			if v := math.Float32bits(f.f32[i]); v != 0 || !f.implicit {
+				dst = protowire.AppendFixed32(append(dst, f.tag...), v)
+			}
+		case encFastDouble:
+			if v := math.Float64bits(f.f64[i]); v != 0 || !f.implicit {
+				dst = protowire.AppendFixed64(append(dst, f.tag...), v)
+			}
+		case encFastString:
+			base := f.offs[0]
+			b := f.data[f.offs[i]-base : f.offs[i+1]-base]
+			if len(b) == 0 && f.implicit {
+				continue
+			}
+			if f.utf8 && !utf8.Valid(b) {
+				_, err = f.val.put(dst, i) // the error, named by the node
+				return dst, err
+			}
+			dst = protowire.AppendBytes(append(dst, f.tag...), b)
+		default:
+			if dst, err = f.encode(dst, i); err != nil {
+				return dst, err
+			}
 		}
 	}
 	return dst, nil
+}
+
+// encFast picks encMsg.encode's inline write of a single field without
+// nulls and without a check, saving two indirect calls per value.
+type encFast uint8
+
+const (
+	encFastNode   encFast = iota // call encode
+	encFastInt64                 // int64 values as int64 (varint)
+	encFastInt32                 // int32 values as int32 or int64 (varint)
+	encFastFloat                 // float32 values as float
+	encFastDouble                // float64 values as double
+	encFastString                // utf8 or binary values (32-bit offsets) as string or bytes
+)
+
+// bindFast picks the field's fast path for the array just bound.
+func (f *encField) bindFast() {
+	f.fast, f.i64, f.i32, f.f32, f.f64, f.offs, f.data = encFastNode, nil, nil, nil, nil, nil, nil
+	if f.kind != kindSingle || f.nulls || f.endTag != nil {
+		return
+	}
+	switch n := f.val.(type) {
+	case *encInt[int64]:
+		if !n.check && n.wire == wireVarint {
+			f.fast, f.i64 = encFastInt64, n.vals
+		}
+	case *encInt[int32]:
+		if !n.check && n.wire == wireVarint {
+			f.fast, f.i32 = encFastInt32, n.vals
+		}
+	case *encFloat[float32]:
+		if !n.double {
+			f.fast, f.f32 = encFastFloat, n.vals
+		}
+	case *encFloat[float64]:
+		if n.double {
+			f.fast, f.f64 = encFastDouble, n.vals
+		}
+	case *encBytes:
+		if n.src.offs32 != nil {
+			f.fast, f.offs, f.data, f.utf8 = encFastString, n.src.offs32, n.src.data, n.utf8
+		}
+	}
 }
 
 // encField is one field of a message fed by one Arrow array: a column, a
@@ -64,6 +140,15 @@ type encField struct {
 	members []encField // kindOneof: one per member with a child column
 	entry   *encMsg    // kindMap: the key (col 0) and value (col 1) fields
 
+	fast encFast // bindFast's choice, and its view of the values
+	i64  []int64
+	i32  []int32
+	f32  []float32
+	f64  []float64
+	offs []int32
+	data []byte
+	utf8 bool
+
 	arr   arrow.Array
 	nulls bool // arr has nulls
 	list  array.ListLike
@@ -80,13 +165,20 @@ func (f *encField) bind(arr arrow.Array) *avroarrow.EncodeError {
 	f.arr, f.nulls = arr, arr.NullN() > 0
 	switch f.kind {
 	case kindSingle:
-		return f.val.bind(arr)
+		if err := f.val.bind(arr); err != nil {
+			return err
+		}
+		f.bindFast()
+		return nil
 	case kindList:
 		l, ok := arr.(array.ListLike)
 		if !ok {
 			return f.errf("", "%s is not a list", arr.DataType())
 		}
 		f.list, f.items = l, l.ListValues()
+		if ext, ok := f.items.(array.ExtensionArray); ok {
+			f.items = ext.Storage() // list<uuid>, say
+		}
 		f.inull = f.items.NullN() > 0
 		return f.val.bind(f.items)
 	case kindMap:
@@ -116,6 +208,12 @@ func (f *encField) bind(arr arrow.Array) *avroarrow.EncodeError {
 }
 
 func (f *encField) nullErr() *avroarrow.EncodeError {
+	switch f.kind {
+	case kindList:
+		return f.errf("", "null cannot be written: repeated field %s has no null (an empty list is written as absent)", f.path.field)
+	case kindMap:
+		return f.errf("", "null cannot be written: map field %s has no null (an empty map is written as absent)", f.path.field)
+	}
 	return f.errf("", "null cannot be written: field %s has no presence (declare it optional, or use a wrapper type)", f.path.field)
 }
 
