@@ -148,6 +148,14 @@ def proto_classes() -> dict[str, Any]:
     meta.params["scale"] = "2"
     ev.field.add(name="nums", number=34, type=F.TYPE_SINT32, label=F.LABEL_REPEATED)
     message("codes", 35, ".interop.Everything.CodesEntry", repeated=True)
+    message("w_uint64", 36, ".google.protobuf.UInt64Value")
+    message("w_uint32", 37, ".google.protobuf.UInt32Value")
+    message("w_int32", 38, ".google.protobuf.Int32Value")
+    message("w_float", 39, ".google.protobuf.FloatValue")
+    message("w_bytes", 40, ".google.protobuf.BytesValue")
+    message("lv", 41, ".google.protobuf.ListValue")
+    message("any_wkt", 42, ".google.protobuf.Any")
+    message("any_unknown", 43, ".google.protobuf.Any")
 
     audit = fd.message_type.add(name="Audit")
     audit.field.add(name="who", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
@@ -235,6 +243,14 @@ EVERYTHING_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("amount", pa.decimal128(10, 2)),
     ("nums", pa.list_(_req("item", pa.int32()))),
     ("codes", pa.map_(pa.int32(), _req("value", INNER))),
+    ("w_uint64", pa.uint64()),
+    ("w_uint32", pa.uint32()),
+    ("w_int32", pa.int32()),
+    ("w_float", pa.float32()),
+    ("w_bytes", pa.binary()),
+    ("lv", pa.utf8()),
+    ("any_wkt", pa.utf8()),
+    ("any_unknown", pa.utf8()),
 ]
 
 
@@ -277,7 +293,17 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         dur=duration_pb2.Duration(seconds=-5, nanos=-250_000_999),
         amount=decimal_to_protobuf(decimal.Decimal("12345678.91"), 2),
         nums=[-1, 0, 2**31 - 1],
+        w_uint64=wrappers_pb2.UInt64Value(value=2**64 - 1),
+        w_uint32=wrappers_pb2.UInt32Value(value=2**32 - 1),
+        w_int32=wrappers_pb2.Int32Value(value=-(2**31)),
+        w_float=wrappers_pb2.FloatValue(value=-0.5),
+        w_bytes=wrappers_pb2.BytesValue(value=b"\x01\x00"),
     )
+    full.lv.extend([1, "x", {"k": False}])
+    full.any_wkt.Pack(timestamp_pb2.Timestamp(seconds=1_700_000_000, nanos=123_456_789))
+    # A type URL that names nothing kafarr knows: the bytes are kept, base64.
+    full.any_unknown.type_url = "type.googleapis.com/acme.Unknown"
+    full.any_unknown.value = b"\x08\x01"
     full.codes[7].name = "seven"
     full.codes[7].qty = 77
     full.st.update({"b": [1, "x", None, True], "a": {"c": "d"}})
@@ -324,6 +350,14 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         "amount": decimal.Decimal("12345678.91"),
         "nums": [-1, 0, 2**31 - 1],
         "codes": {7: {"name": "seven", "qty": 77}},
+        "w_uint64": 2**64 - 1,
+        "w_uint32": 2**32 - 1,
+        "w_int32": -(2**31),
+        "w_float": -0.5,
+        "w_bytes": b"\x01\x00",
+        "lv": '[1,"x",{"k":false}]',
+        "any_wkt": '{"@type":"type.googleapis.com/google.protobuf.Timestamp","value":"2023-11-14T22:13:20.123456789Z"}',
+        "any_unknown": '{"@type":"type.googleapis.com/acme.Unknown","value":"CAE="}',
     }
 
     # Nothing set: fields without presence are their defaults, never null;
@@ -364,6 +398,14 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         "amount": None,
         "nums": [],
         "codes": {},
+        "w_uint64": None,
+        "w_uint32": None,
+        "w_int32": None,
+        "w_float": None,
+        "w_bytes": None,
+        "lv": None,
+        "any_wkt": None,
+        "any_unknown": None,
     }
 
     # Presence set to default values; an enum number the schema does not
@@ -382,6 +424,8 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         st=struct_pb2.Struct(),
         val=struct_pb2.Value(),
         amount=decimal_to_protobuf(decimal.Decimal("-0.01"), 2),
+        w_bytes=wrappers_pb2.BytesValue(value=b""),
+        lv=struct_pb2.ListValue(),
     )
     edges_row = dict(
         empty_row,
@@ -399,6 +443,8 @@ def everything_messages() -> list[tuple[Any, dict[str, Any]]]:
         st="{}",
         val="null",
         amount=decimal.Decimal("-0.01"),
+        w_bytes=b"",
+        lv="[]",
     )
     # 9999-12-31T23:59:59.999999999Z
     late = Everything(ts=timestamp_pb2.Timestamp(seconds=253_402_300_799, nanos=999_999_999))
