@@ -585,6 +585,56 @@ def test_protobuf_descriptor_without_json_names(
     assert table.select(["px_bid", "qty"]).to_pylist() == [{"px_bid": 1.5, "qty": -2}]
 
 
+def test_protobuf_proto2_required_optional_and_group(
+    stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
+) -> None:
+    """A proto2 file: required is its value, optional without a value is
+    null (its [default = ...] not applied), a group is a struct."""
+    from confluent_kafka import Producer
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    F = descriptor_pb2.FieldDescriptorProto
+    fd = descriptor_pb2.FileDescriptorProto(
+        name="kafarr/interop/legacy.proto", package="interop.legacy", syntax="proto2"
+    )
+    legacy = fd.message_type.add(name="Legacy")
+    legacy.field.add(name="id", number=1, type=F.TYPE_INT64, label=F.LABEL_REQUIRED, json_name="id")
+    legacy.field.add(name="note", number=2, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL, default_value="x",
+                     json_name="note")  # fmt: skip
+    pos = legacy.nested_type.add(name="Pos")
+    pos.field.add(name="x", number=4, type=F.TYPE_INT32, label=F.LABEL_OPTIONAL, json_name="x")
+    legacy.field.add(name="pos", number=3, type=F.TYPE_GROUP, type_name=".interop.legacy.Legacy.Pos",
+                     label=F.LABEL_OPTIONAL, json_name="pos")  # fmt: skip
+    pool = descriptor_pool.Default()
+    pool.Add(fd)
+    Legacy = message_factory.GetMessageClass(pool.FindMessageTypeByName("interop.legacy.Legacy"))
+
+    topic = new_topic()
+    create_topic(admin, topic)
+    conf = {"use.deprecated.format": False, "subject.name.strategy": _topic_strategy()}
+    ser = ProtobufSerializer(Legacy, registry, conf)
+    producer = Producer({"bootstrap.servers": stack.brokers})
+    full = Legacy(id=5, note="n")
+    full.pos.x = -1
+    for msg in (full, Legacy(id=0)):
+        producer.produce(topic, value=ser(msg, SerializationContext(topic, MessageField.VALUE)))
+    assert producer.flush(30) == 0
+
+    table = _read(conn, f'SELECT * FROM "{topic}"')
+    assert table.schema.metadata[b"kafarr.value.record_name"] == b"interop.legacy.Legacy"
+    assert [(f.name, f.type) for f in table.schema if not f.name.startswith("_")] == [
+        ("id", pa.int64()),
+        ("note", pa.utf8()),
+        ("pos", pa.struct([("x", pa.int32())])),
+    ]
+    assert table.select(["id", "note", "pos"]).to_pylist() == [
+        {"id": 5, "note": "n", "pos": {"x": -1}},
+        {"id": 0, "note": None, "pos": None},
+    ]
+
+
 def test_protobuf_second_message_selected_by_option(
     stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
