@@ -548,6 +548,9 @@ def test_protobuf_serializer_messages_read_through_kafarr(
     for i, ((_, want), got) in enumerate(zip(cases, rows)):
         assert _as_python(got) == want, f"message {i}"
     assert rows[-1] == {n: None for n in names}
+    # The catalog describes the topic with the same columns.
+    described = conn.adbc_get_table_schema(topic)
+    assert [(f.name, f.type) for f in described if f.name in names] == EVERYTHING_COLUMNS
     # The enum's dictionary is the schema's names; the unknown number 7 is
     # added to it as its text.
     assert table.column("side").combine_chunks().dictionary.to_pylist()[:3] == ["SIDE_UNSPECIFIED", "BUY", "SELL"]
@@ -942,6 +945,8 @@ def test_json_serializer_messages_read_through_kafarr(
     rows = table.select(names).to_pylist()
     assert rows[:-1] == [want for _, want in TRADES]
     assert rows[-1] == {n: None for n in names}
+    described = conn.adbc_get_table_schema(topic)
+    assert [(f.name, f.type) for f in described if f.name in names] == TRADE_COLUMNS
 
 
 def test_json_schema_with_registry_reference(
@@ -1103,6 +1108,8 @@ def test_plain_json_inferred(
         {n: None for n in names},
     ]
 
+    described = conn.adbc_get_table_schema(topic)
+    assert [(f.name, f.type) for f in described if f.name in names] == want_types
     # kafarr.value.format=json says the same explicitly.
     again = _read(conn, f'SELECT * FROM "{topic}"', **{"kafarr.value.format": "json"})
     assert again.select(names).to_pylist() == table.select(names).to_pylist()
