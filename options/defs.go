@@ -230,6 +230,7 @@ var defs = func() map[string]Def {
 		def(ValueSubject, ScopeAny, "", false, anyString),
 		def(KeyFormatKey, ScopeAny, string(KeyAuto), false, oneOf(KeyAuto, KeyString, KeyBinary, KeyAvro, KeyProtobuf, KeyJSON)),
 		def(KeySubject, ScopeAny, "", false, anyString),
+		def(KeyProtoMessage, ScopeAny, "", false, anyString),
 		def(PartitionsMaxRows, ScopeAny, "", false, intRange(1, math.MaxInt64)),
 
 		def(IngestValueSubject, ScopeAny, "", false, anyString),

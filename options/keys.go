@@ -130,6 +130,9 @@ const (
 	KeyFormatKey = "kafarr.key.format"
 	// KeySubject names the key subject; unset, it is <topic>-key.
 	KeySubject = "kafarr.key.subject"
+	// KeyProtoMessage is the full name of the Protobuf message keys are
+	// read as; unset, the key schema's first message.
+	KeyProtoMessage = "kafarr.key.proto.message"
 
 	// PartitionsMaxRows makes ExecutePartitions cut each Kafka partition's
 	// snapshot range into splits of at most this many offsets (Trino's

@@ -191,6 +191,9 @@ type ReadSettings struct {
 	InferRows       int
 	KeyFormat       KeyFormat
 	KeySubject      string        // "" for <topic>-key
+	// KeyProtoMessage is kafarr.key.proto.message: the full name of the
+	// Protobuf message keys are read as; "" for the schema's first.
+	KeyProtoMessage string
 	RegistryTimeout time.Duration // kafarr.schema_registry.timeout_ms
 	// SplitMaxRows is kafarr.partitions.max_rows: the most offsets one
 	// split of ExecutePartitions covers; 0 (unset) for one split per Kafka
@@ -224,6 +227,7 @@ func (s *Store) Read() ReadSettings {
 		InferRows:         int(typedAs[int64](s, JSONInferRows)),
 		KeyFormat:         typedAs[KeyFormat](s, KeyFormatKey),
 		KeySubject:        typedAs[string](s, KeySubject),
+		KeyProtoMessage:   typedAs[string](s, KeyProtoMessage),
 		RegistryTimeout:   millis(s, SchemaRegistryTimeoutMs),
 		SplitMaxRows:      max(optionalInt(s, PartitionsMaxRows), 0),
 		AllowDeleteTopics: typedAs[bool](s, AllowDeleteTopics),

@@ -110,7 +110,7 @@ var sampleValues = map[string]string{
 	ConsumerGroup: "g", ReadTimeoutMs: "5", ReadBatchRows: "9", ReadIsolation: "read_uncommitted",
 	ReadMetadataColumns: "_key,_topic", ReadFollow: "true", ReadStart: "latest", ReadSchema: "version:4",
 	ReadOnError: "null", ReadUnionMode: "dense", ValueFormatKey: "string", ValueSubjectStrategy: "record",
-	ValueSubject: "vs", ValueProtoMessage: "pkg.Tick", ValueSchema: `{"type":"object"}`, JSONInferRows: "50", KeyFormatKey: "avro", KeySubject: "ks", PartitionsMaxRows: "25000",
+	ValueSubject: "vs", ValueProtoMessage: "pkg.Tick", ValueSchema: `{"type":"object"}`, JSONInferRows: "50", KeyFormatKey: "avro", KeySubject: "ks", KeyProtoMessage: "pkg.Key", PartitionsMaxRows: "25000",
 	IngestValueSubject: "ivs", IngestValueSchemaVersion: "3", IngestRecordName: "a.b", IngestAutoRegister: "false",
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",

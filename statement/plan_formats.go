@@ -202,6 +202,7 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 	f := p.set.KeyFormat
 	var samples [][]byte
 	var found kafkaio.SchemaInfo
+	var foundKey []byte
 	ok, objects := false, 0
 	err := e.sample(p.set.InferRows, func(b *kafkaio.RecordBatch, i int) (bool, error) {
 		key := b.Key(i)
@@ -211,7 +212,7 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 		if id, framed := framedID(key); framed && e.sess.Registry != nil {
 			info, known, err := e.findFramed(ctx, id)
 			if err != nil || known {
-				found, ok = info, known
+				found, foundKey, ok = info, key, known
 				return true, err
 			}
 		}
@@ -225,7 +226,11 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 	case err != nil:
 		return err
 	case ok:
-		return p.setKeyRegistered(ctx, e.sess.Registry, "", found)
+		var indexes []int
+		if fr, err := protoarrow.SplitFrame(foundKey); err == nil && found.Type == "PROTOBUF" {
+			indexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
+		}
+		return p.setKeyRegistered(ctx, e.sess.Registry, "", found, indexes)
 	case f != options.KeyJSON:
 		return nil
 	}
