@@ -283,7 +283,9 @@ func (c *encCompiler) scalar(dt arrow.DataType, fd protoreflect.FieldDescriptor,
 		return c.floating(dt, fd, k == protoreflect.DoubleKind, leaf)
 	case protoreflect.StringKind:
 		if isStr {
-			return &encBytes{encLeaf: leaf, utf8: true}, nil
+			// Arrow utf8 is valid UTF-8 by definition; as for Avro, only
+			// binary sources are checked.
+			return &encBytes{encLeaf: leaf}, nil
 		}
 		if isBin {
 			if err := c.narrowing(dt, fd, p); err != nil {

@@ -46,19 +46,19 @@ func (m *encMsg) encode(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 		switch f.fast {
 		case encFastInt64:
 			if v := f.i64[i]; v != 0 || !f.implicit {
-				dst = protowire.AppendVarint(append(dst, f.tag...), uint64(v))
+				dst = protowire.AppendVarint(f.appendTag(dst), uint64(v))
 			}
 		case encFastInt32:
 			if v := f.i32[i]; v != 0 || !f.implicit {
-				dst = protowire.AppendVarint(append(dst, f.tag...), uint64(int64(v)))
+				dst = protowire.AppendVarint(f.appendTag(dst), uint64(int64(v)))
 			}
 		case encFastFloat:
 			if v := math.Float32bits(f.f32[i]); v != 0 || !f.implicit {
-				dst = protowire.AppendFixed32(append(dst, f.tag...), v)
+				dst = protowire.AppendFixed32(f.appendTag(dst), v)
 			}
 		case encFastDouble:
 			if v := math.Float64bits(f.f64[i]); v != 0 || !f.implicit {
-				dst = protowire.AppendFixed64(append(dst, f.tag...), v)
+				dst = protowire.AppendFixed64(f.appendTag(dst), v)
 			}
 		case encFastString:
 			base := f.offs[0]
@@ -70,7 +70,7 @@ func (m *encMsg) encode(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 				_, err = f.val.put(dst, i) // the error, named by the node
 				return dst, err
 			}
-			dst = protowire.AppendBytes(append(dst, f.tag...), b)
+			dst = append(protowire.AppendVarint(f.appendTag(dst), uint64(len(b))), b...)
 		default:
 			if dst, err = f.encode(dst, i); err != nil {
 				return dst, err
@@ -92,6 +92,14 @@ const (
 	encFastDouble                // float64 values as double
 	encFastString                // utf8 or binary values (32-bit offsets) as string or bytes
 )
+
+// appendTag appends the field's tag: most are one byte.
+func (f *encField) appendTag(dst []byte) []byte {
+	if len(f.tag) == 1 {
+		return append(dst, f.tag[0])
+	}
+	return append(dst, f.tag...)
+}
 
 // bindFast picks the field's fast path for the array just bound.
 func (f *encField) bindFast() {
