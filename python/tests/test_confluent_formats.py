@@ -1590,10 +1590,11 @@ def test_kafarr_ingest_json_derived_read_by_confluent_deserializer(
 def test_kafarr_ingest_plain_json_read_by_plain_consumer(
     stack: Stack, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
-    """kafarr.ingest.value_format=json without a subject: plain JSON, no
-    framing, nothing registered; json.loads of each value gives the row."""
+    """kafarr.ingest.value_format=json without a subject (through
+    adbc_kafarr.ingest's value_format): plain JSON, no framing, nothing
+    registered; json.loads of each value gives the row."""
     topic = new_topic()
-    n = _ingest(conn, topic, JSON_INGEST_TABLE, **{"kafarr.ingest.value_format": "json"})
+    n = adbc_kafarr.ingest(conn, topic, JSON_INGEST_TABLE, mode="create", value_format="json")
     assert n == 3
     assert f"{topic}-value" not in registry.get_subjects()
     msgs = consume_values(stack, topic, 3)
