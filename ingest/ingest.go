@@ -13,7 +13,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafarr/kafarr/avroarrow"
-	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
@@ -133,17 +132,20 @@ type ingestRun struct {
 
 // valuePlan is how the value of each row is written.
 type valuePlan struct {
-	subject string
-	writer  *avroarrow.Schema
-	id      int32
-	enc     *avroarrow.Encoder
-	// register is set when writer was derived from the data and must be
-	// registered (under subject) before anything is produced.
-	register bool
+	encPlan
+	// cols are the columns of a bound batch that the encoder reads (in
+	// is their schema): nil for all of them (valueInput).
+	cols []int
+	in   *arrow.Schema
 	// dropSubject permits deleting subject when the registry refuses
 	// the derived schema (ingest mode replace: the subject goes with the
 	// replaced topic).
 	dropSubject bool
+	// retype: the subject holds schemas of another type than the derived
+	// one (mode replace with an explicit value_format), so it is deleted
+	// before registering. Apicurio does not refuse such a schema: it
+	// stores it as a version of the subject's first type.
+	retype bool
 }
 
 // Run produces data to the topic opts.Target, as opts.Mode and settings
@@ -221,11 +223,7 @@ func (r *ingestRun) plan(ctx context.Context) error {
 	if err := r.planKey(ctx); err != nil {
 		return err
 	}
-	var keySchema *avroarrow.Schema
-	if r.key != nil {
-		keySchema = r.key.schema
-	}
-	r.sizer = newSizer(r.val.writer, keySchema)
+	r.sizer = r.newSizer()
 	return r.checkFirst()
 }
 
@@ -262,41 +260,78 @@ func (r *ingestRun) planTopic(ctx context.Context) error {
 }
 
 // planValue finds the value schema and compiles the encoder:
-//   - kafarr.ingest.value_subject names a subject that must exist;
+//   - kafarr.ingest.value_subject names a subject that must exist (with
+//     kafarr.ingest.value_format=json, one that does not yet gets a JSON
+//     Schema derived from the columns);
 //   - else, except in mode replace, <topic>-value is used when registered
 //     and the data fits it;
 //   - else (mode replace, no such subject, or a topic this ingest creates
 //     whose old subject does not fit the data) a schema is derived from
 //     the columns, to be registered under <topic>-value unless
-//     kafarr.ingest.auto_register=false.
+//     kafarr.ingest.auto_register=false; with value_format=json and no
+//     subject at all, the values are plain JSON and no registry is used.
+//
+// The subject's schema type decides the format; an explicit
+// kafarr.ingest.value_format must agree with it. A derived schema is of
+// the explicit format, else of the old subject's type, else Avro.
 func (r *ingestRun) planValue(ctx context.Context) error {
-	reg, err := r.sess.NeedRegistry("ingest with Avro values")
-	if err != nil {
-		return err
-	}
+	want := r.set.ValueFormat
 	explicit := r.set.ValueSubject != ""
 	r.val.subject = r.set.ValueSubject
 	if !explicit {
 		r.val.subject = r.topic + "-value"
 	}
-	var info kafkaio.SchemaInfo
-	if !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.ValueSchemaVersion == 0 && r.set.AutoRegister {
-		// replace recreates the table: the data, not the replaced
-		// topic's schema, defines it.
-		err = adbc.Error{Code: adbc.StatusNotFound}
-		r.val.dropSubject = true
-	} else {
-		info, err = lookupSubject(ctx, reg, r.val.subject, r.set.ValueSchemaVersion)
+	if want == options.IngestJSON && !explicit && r.set.ValueSchemaVersion == 0 && r.sess.Registry == nil {
+		// Plain JSON needs no registry: without one there can be no
+		// subject.
+		return r.planPlainValue(ctx)
+	}
+	reg, err := r.sess.NeedRegistry(fmt.Sprintf("ingest with %s values (kafarr.ingest.value_format=%s)", valueWhat(want), want))
+	if err != nil {
+		return err
+	}
+	replace := !explicit && r.set.mode == adbc.OptionValueIngestModeReplace && r.set.ValueSchemaVersion == 0 && r.set.AutoRegister
+	// In mode replace, which recreates the table, the data, not the
+	// replaced topic's schema, defines it: the old subject only tells the
+	// format (auto), whether JSON is registered (json), and whether the
+	// subject holds another type (retype).
+	info, err := lookupSubject(ctx, reg, r.val.subject, r.set.ValueSchemaVersion)
+	derived := wireAvro
+	if f, ok := wantedFormat(want); ok {
+		derived = f
 	}
 	switch {
 	case err == nil:
-		writer, err := codec.ParseAvro(info)
+		f, ok := wireFormatOf(info.Type)
+		if !ok {
+			return adbcerr.New(adbc.StatusNotImplemented, "ingest into %q: subject %q holds a schema of type %q, which kafarr cannot encode", r.topic, r.val.subject, info.Type)
+		}
+		if !fits(want, f) {
+			if !replace {
+				return r.contradiction(options.IngestValueFormat, want, r.val.subject, info)
+			}
+			r.val.retype = true
+		} else if want == options.IngestAuto {
+			derived = f
+		}
+		if replace {
+			r.val.dropSubject = true
+			break
+		}
+		if info.Subject == "" {
+			info.Subject = r.val.subject
+		}
+		input := func(has func(string) bool) *arrow.Schema {
+			r.val.in = r.valueInput(f, has)
+			return r.val.in
+		}
+		p, cerr, err := r.compileFor(ctx, reg, f, info, input, r.set.ProtoMessage)
 		if err != nil {
 			return adbcerr.Wrap(err, "ingest into %q: subject %q", r.topic, r.val.subject)
 		}
-		enc, cerr := r.compileValue(writer)
 		if cerr == nil {
-			r.val.writer, r.val.id, r.val.enc = writer, int32(info.ID), enc
+			p.subject = r.val.subject
+			r.val.encPlan = p
 			return nil
 		}
 		if explicit || r.set.ValueSchemaVersion != 0 || !r.fresh || !r.set.AutoRegister {
@@ -305,7 +340,14 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 		// The topic is new: its subject belongs to an earlier topic
 		// of the same name, and the data defines the new one's
 		// schema.
-	case adbcerr.Status(err) == adbc.StatusNotFound && !explicit && r.set.ValueSchemaVersion == 0:
+	case adbcerr.Status(err) == adbc.StatusNotFound && r.set.ValueSchemaVersion == 0 && (!explicit || want == options.IngestJSON):
+		if replace && want != options.IngestJSON {
+			r.val.dropSubject = true
+		}
+		if want == options.IngestJSON && !explicit {
+			// No subject: plain JSON.
+			return r.planPlainValue(ctx)
+		}
 		if !r.set.AutoRegister {
 			return adbc.Error{Code: adbc.StatusNotFound, Msg: fmt.Sprintf(
 				"kafarr: ingest into %q: subject %q has no schema and kafarr.ingest.auto_register=false", r.topic, r.val.subject)}
@@ -313,16 +355,50 @@ func (r *ingestRun) planValue(ctx context.Context) error {
 	default:
 		return adbcerr.Wrap(err, "ingest into %q: value subject %q", r.topic, r.val.subject)
 	}
-	writer, err := r.derive()
+	r.val.in = r.valueInput(derived, nil)
+	p, err := r.derivePlan(ctx, derived, r.valueColumns(), r.val.in, r.recordName(), r.val.subject, "the columns")
 	if err != nil {
 		return err
 	}
-	enc, cerr := r.compileValue(writer)
-	if cerr != nil {
-		return r.encodeErr(cerr, "the derived schema does not fit the data")
-	}
-	r.val.writer, r.val.enc, r.val.register = writer, enc, true
+	r.val.encPlan = p
 	return nil
+}
+
+// planPlainValue plans plain JSON values: the value columns as one JSON
+// object, unframed.
+func (r *ingestRun) planPlainValue(ctx context.Context) error {
+	r.val.in = r.valueInput(wireJSON, nil)
+	p, err := r.derivePlan(ctx, wireJSON, r.valueColumns(), r.val.in, "", "", "the columns")
+	if err != nil {
+		return err
+	}
+	r.val.encPlan, r.val.dropSubject = p, false
+	return nil
+}
+
+// wantedFormat is the wire format an explicit kafarr.ingest.*_format asks
+// a derived schema to have; false for auto (and the raw key formats).
+func wantedFormat(want options.IngestFormat) (wireFormat, bool) {
+	switch want {
+	case options.IngestAvro:
+		return wireAvro, true
+	case options.IngestProtobuf:
+		return wireProtobuf, true
+	case options.IngestJSON:
+		return wireJSONSchema, true
+	}
+	return 0, false
+}
+
+// valueWhat names the values a format writes, for messages.
+func valueWhat(want options.IngestFormat) string {
+	switch want {
+	case options.IngestProtobuf:
+		return "Protobuf"
+	case options.IngestJSON:
+		return "JSON Schema"
+	}
+	return "Avro"
 }
 
 // lookupSubject returns version (0: the latest) of subject.
@@ -333,14 +409,7 @@ func lookupSubject(ctx context.Context, reg *kafkaio.Registry, subject string, v
 	return reg.Latest(ctx, subject)
 }
 
-// compileValue compiles the value encoder for the bound schema. The
-// columns kafarr.ingest.*_column designate feed a value field only when
-// the schema has a field of their name: derived schemas leave them out.
-func (r *ingestRun) compileValue(writer *avroarrow.Schema) (*avroarrow.Encoder, error) {
-	return avroarrow.CompileEncoder(r.in, writer, avroarrow.EncoderOptions{Coerce: r.set.coerceMode()})
-}
-
-// encodeErr reports an avroarrow error as InvalidArgument naming the
+// encodeErr reports an encoder error as InvalidArgument naming the
 // topic.
 func (r *ingestRun) encodeErr(err error, format string, args ...any) error {
 	return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf("kafarr: ingest into %q: %s: %v", r.topic, fmt.Sprintf(format, args...), err)}
@@ -357,15 +426,6 @@ func (r *ingestRun) valueColumns() *arrow.Schema {
 	}
 	md := r.in.Metadata()
 	return arrow.NewSchema(fields, &md)
-}
-
-// derive makes an Avro schema for the value columns.
-func (r *ingestRun) derive() (*avroarrow.Schema, error) {
-	sch, err := avroarrow.DeriveSchema(r.valueColumns(), r.recordName())
-	if err != nil {
-		return nil, r.encodeErr(err, "deriving an Avro schema from the columns")
-	}
-	return sch, nil
 }
 
 // recordName is the full name of a derived value record.
@@ -410,27 +470,39 @@ func recordNameFor(topic string) string {
 func (r *ingestRun) apply(ctx context.Context) error {
 	reg := r.sess.Registry
 	if r.val.register {
-		id, err := reg.Register(ctx, r.val.subject, r.val.writer.String())
+		typ := r.val.format.schemaType()
+		if r.val.retype {
+			// The subject goes with the replaced topic, and holds
+			// another type of schema.
+			if _, err := reg.DeleteSubject(ctx, r.val.subject, true); err != nil && adbcerr.Status(err) != adbc.StatusNotFound {
+				return adbcerr.Wrap(err, "ingest mode replace: deleting subject %q, which holds schemas of another type than the %s schema derived from the columns", r.val.subject, typ)
+			}
+		}
+		id, err := reg.RegisterType(ctx, r.val.subject, typ, r.val.text)
 		if err != nil && r.val.dropSubject {
 			// The registry refused the new schema, presumably as
 			// incompatible with the replaced topic's: that subject
 			// goes with its topic, permanently so that registering
 			// starts afresh.
 			if _, derr := reg.DeleteSubject(ctx, r.val.subject, true); derr == nil || adbcerr.Status(derr) == adbc.StatusNotFound {
-				id, err = reg.Register(ctx, r.val.subject, r.val.writer.String())
+				id, err = reg.RegisterType(ctx, r.val.subject, typ, r.val.text)
 			}
 		}
 		if err != nil {
-			return adbcerr.Wrap(err, "ingest into %q: registering the schema derived from the columns under %q", r.topic, r.val.subject)
+			return adbcerr.Wrap(err, "ingest into %q: registering the %s schema derived from the columns under %q", r.topic, typ, r.val.subject)
 		}
 		r.val.id = int32(id)
 	}
-	if r.key != nil && r.key.register {
-		id, err := reg.Register(ctx, r.key.subject, r.key.schema.String())
-		if err != nil {
-			return adbcerr.Wrap(err, "ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.KeyColumn, r.key.subject)
+	r.val.frame()
+	if r.key != nil {
+		if r.key.register {
+			id, err := reg.RegisterType(ctx, r.key.subject, r.key.format.schemaType(), r.key.text)
+			if err != nil {
+				return adbcerr.Wrap(err, "ingest into %q: registering the key schema derived from column %q under %q", r.topic, r.set.KeyColumn, r.key.subject)
+			}
+			r.key.id = int32(id)
 		}
-		r.key.id = int32(id)
+		r.key.frame()
 	}
 	adm := r.sess.Admin
 	if r.exists && r.set.mode == adbc.OptionValueIngestModeReplace {

@@ -17,6 +17,7 @@ import (
 	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/arrowcell"
+	"github.com/kafarr/kafarr/options"
 )
 
 // metaPlan locates the columns that become a record's key, timestamp,
@@ -25,7 +26,7 @@ import (
 type metaPlan struct {
 	names              [4]string // key, timestamp, headers, partition column names
 	key, ts, hdr, part int
-	keyAvro            bool // the key is Avro-encoded (kafarr.ingest.key_subject)
+	keyEncoded         bool // the key is encoded (a key subject or format), not raw
 	tsIsTimestamp      bool // else int64 milliseconds
 	tsUnit             arrow.TimeUnit
 	partitions         int32 // the topic's partition count, with a partition column
@@ -46,10 +47,20 @@ func (m *metaPlan) designates(name string) bool {
 func (r *ingestRun) planMeta() error {
 	m := &r.meta
 	m.names = [4]string{r.set.KeyColumn, r.set.TimestampColumn, r.set.HeadersColumn, r.set.PartitionColumn}
-	m.keyAvro = r.set.KeySubject != ""
-	if m.keyAvro && r.set.KeyColumn == "" {
+	kf := r.set.KeyFormat
+	raw := kf == options.IngestString || kf == options.IngestBinary
+	if raw && r.set.KeySubject != "" {
 		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
-			"kafarr: ingest into %q: kafarr.ingest.key_subject %q needs kafarr.ingest.key_column to name the column holding the keys", r.topic, r.set.KeySubject)}
+			"kafarr: ingest into %q: kafarr.ingest.key_format=%s writes raw keys, but kafarr.ingest.key_subject names subject %q; unset one of them", r.topic, kf, r.set.KeySubject)}
+	}
+	m.keyEncoded = r.set.KeySubject != "" || !raw && kf != options.IngestAuto
+	if m.keyEncoded && r.set.KeyColumn == "" {
+		if r.set.KeySubject != "" {
+			return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+				"kafarr: ingest into %q: kafarr.ingest.key_subject %q needs kafarr.ingest.key_column to name the column holding the keys", r.topic, r.set.KeySubject)}
+		}
+		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
+			"kafarr: ingest into %q: kafarr.ingest.key_format=%s needs kafarr.ingest.key_column to name the column holding the keys", r.topic, kf)}
 	}
 	col := func(opt, name string) (int, error) {
 		if name == "" {
@@ -83,9 +94,9 @@ func (r *ingestRun) planMeta() error {
 		return adbc.Error{Code: adbc.StatusInvalidArgument, Msg: fmt.Sprintf(
 			"kafarr: ingest into %q: %s column %q must be %s, not %s", r.topic, what, name, want, dt)}
 	}
-	if m.key >= 0 && !m.keyAvro {
+	if m.key >= 0 && !m.keyEncoded {
 		if dt := r.in.Field(m.key).Type; !isBytesish(dt) && !isInteger(dt) {
-			return typeErr("key", r.set.KeyColumn, "string, binary or integer (or set kafarr.ingest.key_subject for an Avro key)", dt)
+			return typeErr("key", r.set.KeyColumn, "string, binary or integer (or set kafarr.ingest.key_subject or key_format for an encoded key)", dt)
 		}
 	}
 	if m.ts >= 0 {
@@ -112,64 +123,152 @@ func (r *ingestRun) planMeta() error {
 	return nil
 }
 
-// keyPlan is how an Avro key is written (kafarr.ingest.key_subject). The
-// key column goes through the value encoder wrapped in a one-field record
-// named "key", which holds the key schema itself, or ["null", schema] when
-// the key schema is not a union: a null key then passes the checks and is
-// produced as no key, as Confluent's serializers do, and a non-null key's
-// encoding starts with the union's branch index 1 (one byte, 0x02), which
-// is dropped.
+// keyPlan is how an encoded key is written (kafarr.ingest.key_subject or
+// key_format). An Avro key column goes through the encoder wrapped in a
+// one-field record named "key", which holds the key schema itself, or
+// ["null", schema] when the key schema is not a union: a null key then
+// passes the checks and is produced as no key, as Confluent's serializers
+// do, and a non-null key's encoding starts with the union's branch index 1
+// (one byte, 0x02), which is dropped. A Protobuf or JSON key is a message
+// or object: a struct column's fields are its fields, another column is
+// its one field, of the column's name. A plain JSON key of a column that
+// is no struct is the column's value alone (a JSON string, number, ...).
 type keyPlan struct {
-	subject  string
-	schema   *avroarrow.Schema // the key schema
-	id       int32
-	register bool // schema was derived and is registered under subject
-	in       *arrow.Schema
-	enc      *avroarrow.Encoder
-	wrapped  bool
+	encPlan
+	in      *arrow.Schema // the schema of the batch the encoder reads
+	fields  bool          // that batch is the struct key column's fields
+	wrapped bool          // Avro: drop the branch index of ["null", schema]
+	// scalar: plain JSON of a column that is no struct, encoded as
+	// {"key":value}, of which the value is kept.
+	scalar bool
 }
 
 // keyWrapField names the key column within the wrapper record.
 const keyWrapField = "key"
 
 // planKey finds (or derives) the key schema and compiles its encoder. The
-// subject must exist, except <topic>-key: when it is not registered, a
-// schema is derived from the key column (a struct column gives a record
-// named after the value record plus "Key"), unless
-// kafarr.ingest.auto_register=false.
+// subject (kafarr.ingest.key_subject, else <topic>-key) must exist,
+// except <topic>-key, or a named subject with key_format=json: when it is
+// not registered, a schema is derived from the key column (a struct column
+// gives a record named after the value record plus "Key"), unless
+// kafarr.ingest.auto_register=false. key_format=json without a key subject
+// writes plain JSON keys. The subject's schema type decides the format; an
+// explicit key_format must agree with it.
 func (r *ingestRun) planKey(ctx context.Context) error {
-	if !r.meta.keyAvro {
+	if !r.meta.keyEncoded {
 		return nil
 	}
-	k := &keyPlan{subject: r.set.KeySubject}
+	want := r.set.KeyFormat
 	col := r.in.Field(r.meta.key)
-	k.in = arrow.NewSchema([]arrow.Field{{Name: keyWrapField, Type: col.Type, Nullable: true, Metadata: col.Metadata}}, nil)
-	reg := r.sess.Registry
-	info, err := reg.Latest(ctx, k.subject)
-	switch {
-	case err == nil:
-		if k.schema, err = codec.ParseAvro(info); err != nil {
-			return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
-		}
-		k.id = int32(info.ID)
-	case adbcerr.Status(err) == adbc.StatusNotFound && k.subject == r.topic+"-key" && r.set.AutoRegister:
-		if k.schema, err = r.deriveKey(col); err != nil {
+	if want == options.IngestJSON && r.set.KeySubject == "" {
+		k := &keyPlan{}
+		r.key = k
+		k.batchSchema(col, true)
+		p, err := r.derivePlan(ctx, wireJSON, k.in, k.in, "", "", fmt.Sprintf("key column %q", col.Name))
+		if err != nil {
 			return err
 		}
-		k.register = true
+		k.encPlan = p
+		r.key = k
+		return nil
+	}
+	subject := r.set.KeySubject
+	if subject == "" {
+		subject = r.topic + "-key"
+	}
+	reg, err := r.sess.NeedRegistry(fmt.Sprintf("ingest with %s keys (kafarr.ingest.key_column %q)", valueWhat(want), col.Name))
+	if err != nil {
+		return err
+	}
+	info, err := reg.Latest(ctx, subject)
+	derived := wireAvro
+	if f, ok := wantedFormat(want); ok {
+		derived = f
+	}
+	k := &keyPlan{}
+	r.key = k // for keyEncodeErr; plan fails when planKey does
+	switch {
+	case err == nil:
+		f, ok := wireFormatOf(info.Type)
+		if !ok {
+			return adbcerr.New(adbc.StatusNotImplemented, "ingest into %q: key subject %q holds a schema of type %q, which kafarr cannot encode", r.topic, subject, info.Type)
+		}
+		if !fits(want, f) {
+			return r.contradiction(options.IngestKeyFormat, want, subject, info)
+		}
+		if info.Subject == "" {
+			info.Subject = subject
+		}
+		k.format = f
+		k.batchSchema(col, false)
+		var cerr error
+		if f == wireAvro {
+			var s *avroarrow.Schema
+			if s, err = codec.ParseAvro(info); err == nil {
+				k.avro, k.id, k.subject = s, int32(info.ID), subject
+				cerr = k.compileAvro(r.set.coerceMode())
+			}
+		} else {
+			var p encPlan
+			p, cerr, err = r.compileFor(ctx, reg, f, info, func(func(string) bool) *arrow.Schema { return k.in }, "")
+			p.subject = subject
+			k.encPlan = p
+		}
+		if err != nil {
+			return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, subject)
+		}
+		if cerr != nil {
+			return r.encodeErr(r.keyEncodeErr(cerr), "key column %q does not fit the key schema of subject %q", r.set.KeyColumn, subject)
+		}
+		r.key = k
+		return nil
+	case adbcerr.Status(err) == adbc.StatusNotFound && r.set.AutoRegister &&
+		(subject == r.topic+"-key" || want == options.IngestJSON):
 	default:
-		return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, k.subject)
+		return adbcerr.Wrap(err, "ingest into %q: key subject %q", r.topic, subject)
 	}
-	if err := k.compile(r.set.coerceMode()); err != nil {
-		return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema of subject %q", r.set.KeyColumn, k.subject)
+	k.format = derived
+	k.batchSchema(col, false)
+	if derived == wireAvro {
+		if k.avro, err = r.deriveKey(col); err != nil {
+			return err
+		}
+		k.subject, k.text, k.register = subject, k.avro.String(), true
+		if err := k.compileAvro(r.set.coerceMode()); err != nil {
+			return r.encodeErr(r.keyEncodeErr(err), "key column %q does not fit the key schema derived from it", r.set.KeyColumn)
+		}
+		r.key = k
+		return nil
 	}
+	p, err := r.derivePlan(ctx, derived, k.in, k.in, r.recordName()+"Key", subject, fmt.Sprintf("key column %q", col.Name))
+	if err != nil {
+		return err
+	}
+	k.encPlan = p
 	r.key = k
 	return nil
 }
 
-// deriveKey derives a key schema from the key column: a record for a
-// struct column, else the column's own type (a null key is no key, so the
-// type is not made nullable).
+// batchSchema sets the schema of the batch the key encoder reads: the
+// Avro wrapper record, a struct column's fields, or the column alone
+// (named "key" for plain JSON, whose name is not written).
+func (k *keyPlan) batchSchema(col arrow.Field, plain bool) {
+	switch st, isStruct := col.Type.(*arrow.StructType); {
+	case k.format == wireAvro && !plain:
+		k.in = arrow.NewSchema([]arrow.Field{{Name: keyWrapField, Type: col.Type, Nullable: true, Metadata: col.Metadata}}, nil)
+	case isStruct:
+		k.in, k.fields = arrow.NewSchema(st.Fields(), nil), true
+	case plain:
+		k.in, k.scalar = arrow.NewSchema([]arrow.Field{{Name: keyWrapField, Type: col.Type, Metadata: col.Metadata}}, nil), true
+	default:
+		// A null key is no key: the one field is not nullable.
+		k.in = arrow.NewSchema([]arrow.Field{{Name: col.Name, Type: col.Type, Metadata: col.Metadata}}, nil)
+	}
+}
+
+// deriveKey derives an Avro key schema from the key column: a record for
+// a struct column, else the column's own type (a null key is no key, so
+// the type is not made nullable).
 func (r *ingestRun) deriveKey(col arrow.Field) (*avroarrow.Schema, error) {
 	name := r.recordName() + "Key"
 	if st, ok := col.Type.(*arrow.StructType); ok {
@@ -191,10 +290,10 @@ func (r *ingestRun) deriveKey(col arrow.Field) (*avroarrow.Schema, error) {
 	return t, nil
 }
 
-// compile builds the wrapper record and the encoder.
-func (k *keyPlan) compile(coerce avroarrow.CoerceMode) error {
-	k.wrapped = k.schema.Type != avroarrow.TypeUnion
-	typ := k.schema.String()
+// compileAvro builds the wrapper record of an Avro key and the encoder.
+func (k *keyPlan) compileAvro(coerce avroarrow.CoerceMode) error {
+	k.wrapped = k.avro.Type != avroarrow.TypeUnion
+	typ := k.avro.String()
 	if k.wrapped {
 		typ = `["null",` + typ + `]`
 	}
@@ -202,8 +301,12 @@ func (k *keyPlan) compile(coerce avroarrow.CoerceMode) error {
 	if err != nil {
 		return err
 	}
-	k.enc, err = avroarrow.CompileEncoder(k.in, wrapper, avroarrow.EncoderOptions{Coerce: coerce})
-	return err
+	enc, err := avroarrow.CompileEncoder(k.in, wrapper, avroarrow.EncoderOptions{Coerce: coerce})
+	if err != nil {
+		return err
+	}
+	k.enc = enc
+	return nil
 }
 
 // keyEncodeErr renames the wrapper's column in an encoder error to the key
@@ -214,6 +317,15 @@ func (r *ingestRun) keyEncodeErr(err error) error {
 		return err
 	}
 	out := *ee
+	if k := r.key; k != nil && k.fields {
+		// The struct's fields: name them within the key column.
+		if out.Column != "" {
+			out.Column = r.set.KeyColumn + "." + out.Column
+		}
+		return &out
+	} else if k != nil && k.format != wireAvro && !k.scalar {
+		return &out // the one column has the key column's name
+	}
 	if rest, ok := strings.CutPrefix(out.Column, keyWrapField); ok {
 		out.Column = r.set.KeyColumn + rest
 	}
@@ -223,29 +335,73 @@ func (r *ingestRun) keyEncodeErr(err error) error {
 	return &out
 }
 
-// check validates a batch's keys and returns the wrapped batch to encode
-// them from; the caller releases it.
+// check validates a batch's keys and returns the batch to encode them
+// from; the caller releases it.
 func (k *keyPlan) check(col arrow.Array, n int) (arrow.RecordBatch, error) {
-	kb := array.NewRecordBatch(k.in, []arrow.Array{col}, int64(n))
-	if err := k.enc.Check(kb); err != nil {
+	cols := []arrow.Array{col}
+	if k.fields {
+		st := col.(*array.Struct)
+		cols = make([]arrow.Array, st.NumField())
+		for i := range cols {
+			cols[i] = st.Field(i)
+		}
+	}
+	kb := array.NewRecordBatch(k.in, cols, int64(n))
+	if err := k.checkRows(kb, col); err != nil {
 		kb.Release()
 		return nil, err
 	}
 	return kb, nil
 }
 
-// appendKey appends the framed Avro key of row i (not null) of kb.
-func (k *keyPlan) appendKey(dst []byte, kb arrow.RecordBatch, i int) ([]byte, error) {
-	dst = avroarrow.AppendFrame(dst, k.id)
-	mark := len(dst)
-	dst, err := k.enc.AppendRow(dst, kb, i)
-	if err != nil {
-		return dst[:mark-avroarrow.FrameHeaderSize], err
+// checkRows checks the keys of kb. A null key is no key: the Avro
+// wrapper's union admits it, but a Protobuf or JSON key's fields or value
+// may not, and a struct key column's fields there are not keys either, so
+// a batch with null keys is checked row by row, skipping them.
+func (k *keyPlan) checkRows(kb arrow.RecordBatch, col arrow.Array) error {
+	if k.format == wireAvro || col.NullN() == 0 {
+		return k.enc.Check(kb)
 	}
-	if k.wrapped {
+	var scratch []byte
+	for i := 0; i < col.Len(); i++ {
+		if col.IsNull(i) {
+			continue
+		}
+		var err error
+		if scratch, err = k.enc.AppendRow(scratch[:0], kb, i); err != nil {
+			var ee *avroarrow.EncodeError
+			if errors.As(err, &ee) && ee.Row != i {
+				cp := *ee
+				cp.Row = i
+				err = &cp
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// appendKey appends the encoded key of row i (not null) of kb.
+func (k *keyPlan) appendKey(dst []byte, kb arrow.RecordBatch, i int) ([]byte, error) {
+	mark := len(dst)
+	dst, err := k.appendRow(dst, kb, i)
+	if err != nil {
+		return dst, err
+	}
+	body := mark + len(k.header)
+	switch {
+	case k.wrapped:
 		// Drop the branch index of ["null", schema]'s second branch:
 		// zigzag(1) = 0x02.
-		dst = append(dst[:mark], dst[mark+1:]...)
+		dst = append(dst[:body], dst[body+1:]...)
+	case k.scalar:
+		// {"key":value} -> value.
+		const prefix = `{"` + keyWrapField + `":`
+		v := dst[body:]
+		if len(v) < len(prefix)+1 || string(v[:len(prefix)]) != prefix || v[len(v)-1] != '}' {
+			return dst[:mark], adbcerr.New(adbc.StatusInternal, "the JSON encoder wrote key %q, not an object of one member %q", v, keyWrapField)
+		}
+		dst = append(dst[:body], v[len(prefix):len(v)-1]...)
 	}
 	return dst, nil
 }

@@ -50,9 +50,9 @@ var stallTimeout = 2 * time.Minute
 // chunk holds the encoded rows of one slice of a batch until the brokers
 // acknowledged all of them. Records point into buf and keys.
 type chunk struct {
-	buf  []byte // framed Avro values
+	buf  []byte // framed (or plain JSON) values
 	ends []int  // ends[i]: end of row i's value in buf
-	keys []byte // keys, raw or framed Avro, copied out of Arrow memory
+	keys []byte // keys, raw or encoded, copied out of Arrow memory
 	kend []int  // kend[i]: end of row i's key in keys, -1 for no key
 	recs []kgo.Record
 	wg   sync.WaitGroup // one count per record not yet acknowledged
@@ -200,15 +200,19 @@ func (r *ingestRun) produceBatches(ctx context.Context) error {
 // prepared for producing it.
 type checked struct {
 	rec        arrow.RecordBatch // retained
+	vals       arrow.RecordBatch // what the value encoder reads: rec, or its value columns
 	rowsBefore int64             // rows of the batches before it
 	meta       batchMeta
-	keys       arrow.RecordBatch // the wrapped Avro keys, nil without
+	keys       arrow.RecordBatch // what the key encoder reads, nil without
 }
 
 // release releases what c holds.
 func (c *checked) release() {
 	if c.keys != nil {
 		c.keys.Release()
+	}
+	if c.vals != nil && c.vals != c.rec {
+		c.vals.Release()
 	}
 	if c.rec != nil {
 		c.rec.Release()
@@ -245,35 +249,40 @@ func (r *ingestRun) checkFirst() error {
 // the whole bound data. The caller releases the result.
 func (r *ingestRun) check(rec arrow.RecordBatch, rowsBefore int64) (checked, error) {
 	n := int(rec.NumRows())
-	if err := r.val.enc.Check(rec); err != nil {
+	cb := checked{rec: rec, vals: r.val.values(rec), rowsBefore: rowsBefore}
+	fail := func(err error) (checked, error) {
+		if cb.vals == rec {
+			cb.vals = nil
+		}
+		cb.rec = nil // not retained yet
+		cb.release()
 		return checked{}, r.refused(err, rowsBefore)
 	}
-	meta := r.meta.columns(rec)
-	if merr := r.meta.check(meta, n); merr != nil {
-		return checked{}, r.refused(merr, rowsBefore)
+	if err := r.val.enc.Check(cb.vals); err != nil {
+		return fail(err)
 	}
-	var keys arrow.RecordBatch
+	cb.meta = r.meta.columns(rec)
+	if merr := r.meta.check(cb.meta, n); merr != nil {
+		return fail(merr)
+	}
 	if r.key != nil {
 		var err error
-		if keys, err = r.key.check(meta.key, n); err != nil {
-			return checked{}, r.refused(r.keyEncodeErr(err), rowsBefore)
+		if cb.keys, err = r.key.check(cb.meta.key, n); err != nil {
+			return fail(r.keyEncodeErr(err))
 		}
 	}
-	if err := r.checkSizes(rec, meta, keys); err != nil {
-		if keys != nil {
-			keys.Release()
-		}
-		return checked{}, r.refused(err, rowsBefore)
+	if err := r.checkSizes(rec, cb.vals, cb.meta, cb.keys); err != nil {
+		return fail(err)
 	}
 	rec.Retain()
-	return checked{rec: rec, rowsBefore: rowsBefore, meta: meta, keys: keys}, nil
+	return cb, nil
 }
 
 // batch encodes and produces a checked batch chunk by chunk, and releases
 // it.
 func (r *ingestRun) batch(ctx context.Context, cb checked) error {
 	defer cb.release()
-	rec, meta, keys := cb.rec, cb.meta, cb.keys
+	rec, meta, keys := cb.vals, cb.meta, cb.keys
 	n := int(rec.NumRows())
 	for lo := 0; lo < n; lo += chunkRows {
 		if r.acks.failed.Load() {
@@ -447,9 +456,10 @@ func (r *ingestRun) fill(c *chunk, rec arrow.RecordBatch, meta batchMeta, keys a
 	c.buf, c.ends = c.buf[:0], c.ends[:0]
 	c.keys, c.kend = c.keys[:0], c.kend[:0]
 	var err error
+	hdr, enc := r.val.header, r.val.enc
 	for i := lo; i < hi; i++ {
-		c.buf = avroarrow.AppendFrame(c.buf, r.val.id)
-		if c.buf, err = r.val.enc.AppendRow(c.buf, rec, i); err != nil {
+		c.buf = append(c.buf, hdr...)
+		if c.buf, err = enc.AppendRow(c.buf, rec, i); err != nil {
 			return err
 		}
 		c.ends = append(c.ends, len(c.buf))

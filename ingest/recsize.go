@@ -57,8 +57,8 @@ func (e *sizeError) Error() string {
 		e.row, e.size, e.limit.bytes, e.limit.side)
 }
 
-// sizer bounds the Avro encoding of Arrow values written with given
-// writer schemas.
+// sizer bounds the encoding of Arrow values as Avro (with given writer
+// schemas), Protobuf or JSON.
 type sizer struct {
 	// elemSlack bounds what the encoding of one value adds to its
 	// variable-length bytes: a union index, a varint, a fixed of the
@@ -66,6 +66,51 @@ type sizer struct {
 	elemSlack int64
 	// recSlack bounds the fields of a record written from defaults.
 	recSlack int64
+	// varMul bounds the bytes a format writes per byte of a string or
+	// binary value: 1 for Avro and Protobuf, 6 for JSON (a control
+	// character escaped as \u00XX).
+	varMul int64
+	// frameExtra is what the value's and key's framing take beyond the
+	// 5 bytes recordSlack counts for each: a Protobuf message-index list.
+	frameExtra int64
+}
+
+// newSizer returns the sizer for the ingest's value and key formats.
+func (r *ingestRun) newSizer() sizer {
+	plans := []*encPlan{&r.val.encPlan}
+	if r.key != nil {
+		plans = append(plans, &r.key.encPlan)
+	}
+	var schemas []*avroarrow.Schema
+	var extra int64
+	json := false
+	for _, p := range plans {
+		schemas = append(schemas, p.avro)
+		json = json || p.format == wireJSON || p.format == wireJSONSchema
+		extra += int64(max(0, p.headerLen()-avroarrow.FrameHeaderSize))
+	}
+	z := newSizer(schemas...)
+	z.frameExtra = extra
+	if json {
+		// Each value may come with its member name, quoted and escaped,
+		// and its separators; a number or a date is text.
+		z.varMul = 6
+		z.elemSlack += 6*int64(longestName(r.in.Fields())) + 16
+	}
+	return z
+}
+
+// longestName is the length of the longest field name in fields, nested
+// ones included.
+func longestName(fields []arrow.Field) int {
+	n := 0
+	for _, f := range fields {
+		n = max(n, len(f.Name))
+		if nt, ok := f.Type.(arrow.NestedType); ok {
+			n = max(n, longestName(nt.Fields()))
+		}
+	}
+	return n
 }
 
 // newSizer returns a sizer for values written with the given schemas
@@ -103,7 +148,7 @@ func newSizer(schemas ...*avroarrow.Schema) sizer {
 	for _, s := range schemas {
 		walk(s)
 	}
-	return sizer{elemSlack: 64 + fixed, recSlack: 16 + defaults}
+	return sizer{elemSlack: 64 + fixed, recSlack: 16 + defaults, varMul: 1}
 }
 
 func satAdd(a, b int64) int64 {
@@ -137,17 +182,17 @@ func (z *sizer) elem(a arrow.Array, i int) int64 {
 	case *array.Dictionary:
 		return satAdd(z.elemSlack, z.elem(a.Dictionary(), a.GetValueIndex(i)))
 	case *array.String:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.LargeString:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.StringView:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.Binary:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.LargeBinary:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.BinaryView:
-		return z.elemSlack + int64(a.ValueLen(i))
+		return z.elemSlack + z.varMul*int64(a.ValueLen(i))
 	case *array.Map:
 		start, end := a.ValueOffsets(i)
 		n := z.elemSlack
@@ -233,7 +278,7 @@ func (z *sizer) largest(a arrow.Array, limit int64) int64 {
 		}
 		return unbounded
 	}
-	if b := satAdd(z.elemSlack, total); b <= limit {
+	if b := satAdd(z.elemSlack, satMul(z.varMul, total)); b <= limit {
 		return b
 	}
 	// Too many bytes for the cheap bound: the longest value.
@@ -253,7 +298,7 @@ func (z *sizer) largest(a arrow.Array, limit int64) int64 {
 		}
 		return m
 	}
-	return satAdd(z.elemSlack, m)
+	return satAdd(z.elemSlack, satMul(z.varMul, m))
 }
 
 // longest returns the longest value of an offsets buffer.
@@ -283,7 +328,7 @@ func (z *sizer) total(a arrow.Array) int64 {
 				data += int64(b.Len())
 			}
 		}
-		return satAdd(satMul(n, z.elemSlack), data)
+		return satAdd(satMul(n, z.elemSlack), satMul(z.varMul, data))
 	case *array.Map:
 		return satAdd(satMul(n, z.elemSlack), satAdd(z.total(a.Keys()), z.total(a.Items())))
 	case array.ListLike:
@@ -342,7 +387,7 @@ func batchSize(rec *kgo.Record) int64 {
 
 // checkSizes refuses the first row of a checked batch whose record is
 // over the limit, with a *sizeError naming the row within the batch.
-func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch) error {
+func (r *ingestRun) checkSizes(rec, vals arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	limit := r.limit.bytes
 	z := &r.sizer
@@ -351,7 +396,7 @@ func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow
 	// columns count again as key and headers.
 	cols := rec.Columns()
 	twice := func(c int) bool { return c == r.meta.key || c == r.meta.hdr }
-	fixed := int64(batchHeader + recordSlack + z.recSlack)
+	fixed := int64(batchHeader+recordSlack) + z.recSlack + z.frameExtra
 	largest := make([]int64, len(cols))
 	all := fixed
 	for c, col := range cols {
@@ -393,7 +438,7 @@ func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow
 		if b <= limit {
 			continue
 		}
-		size, err := r.measure(rec, meta, keys, i)
+		size, err := r.measure(vals, meta, keys, i)
 		if err != nil {
 			return err
 		}
@@ -404,12 +449,11 @@ func (r *ingestRun) checkSizes(rec arrow.RecordBatch, meta batchMeta, keys arrow
 	return nil
 }
 
-// measure encodes row i of a checked batch and returns the size of a
-// record batch holding it alone.
-func (r *ingestRun) measure(rec arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch, i int) (int64, error) {
-	var err error
-	val := avroarrow.AppendFrame(nil, r.val.id)
-	if val, err = r.val.enc.AppendRow(val, rec, i); err != nil {
+// measure encodes row i of a checked batch (vals: what the value encoder
+// reads) and returns the size of a record batch holding it alone.
+func (r *ingestRun) measure(vals arrow.RecordBatch, meta batchMeta, keys arrow.RecordBatch, i int) (int64, error) {
+	val, err := r.val.appendRow(nil, vals, i)
+	if err != nil {
 		return 0, err
 	}
 	kr := kgo.Record{Value: val}

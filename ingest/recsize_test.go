@@ -162,7 +162,7 @@ func BenchmarkCheckSizes(b *testing.B) {
 			r := &ingestRun{limit: recordLimit{bytes: 1048587}, sizer: newSizer(writer), meta: metaPlan{key: -1, ts: -1, hdr: -1, part: -1}}
 			b.ResetTimer()
 			for range b.N {
-				if err := r.checkSizes(rec, batchMeta{}, nil); err != nil {
+				if err := r.checkSizes(rec, rec, batchMeta{}, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

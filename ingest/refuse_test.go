@@ -171,6 +171,61 @@ var refusals = []refusal{
 			e.setCompatibility(t, base+"-value", "BACKWARD")
 		},
 		status: adbc.StatusInvalidArgument, parts: []string{base409}},
+	{name: "protobuf value does not fit the named schema", target: self, opts: map[string]string{"kafarr.ingest.value_subject": "<base>-named"},
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.registerType(t, base+"-named", sr.TypeProtobuf, "syntax = \"proto3\";\nmessage R { int32 n = 1; string s = 2; }\n")
+		},
+		rows: `[{"n":3000000000,"s":"a"}]`, status: adbc.StatusInvalidArgument, parts: []string{`column "n" row 0`, "3000000000"}},
+	{name: "protobuf null into a field without presence", target: self,
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.registerType(t, base+"-value", sr.TypeProtobuf, "syntax = \"proto3\";\nmessage R { int64 n = 1; string s = 2; }\n")
+		},
+		rows: `[{"n":1,"s":"a"},{"n":2,"s":null}]`, status: adbc.StatusInvalidArgument, parts: []string{`column "s" row 1`, "presence"}},
+	{name: "protobuf column without a field", target: self, opts: map[string]string{"kafarr.ingest.value_subject": "<base>-named"},
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.registerType(t, base+"-named", sr.TypeProtobuf, "syntax = \"proto3\";\nmessage R { int64 n = 1; string str = 2; }\n")
+		},
+		status: adbc.StatusInvalidArgument, parts: []string{`column "s"`, "no field"}},
+	{name: "json schema null into a required property", target: self,
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.registerType(t, base+"-value", sr.TypeJSON, `{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"}},"required":["s"]}`)
+		},
+		rows: `[{"n":1,"s":null}]`, status: adbc.StatusInvalidArgument, parts: []string{`column "s" row 0`}},
+	{name: "value_format contradicts the subject", target: self, opts: map[string]string{"kafarr.ingest.value_format": "protobuf"},
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.register(t, base+"-value", `{"type":"record","name":"R","fields":[{"name":"n","type":"long"}]}`)
+		},
+		status: adbc.StatusInvalidArgument, parts: []string{"kafarr.ingest.value_format=protobuf", "AVRO"}},
+	{name: "protobuf record over the new topic's limit", target: self, opts: map[string]string{"kafarr.ingest.value_format": "protobuf"},
+		rows: `[{"n":1,"s":"` + strings.Repeat("x", 1<<20) + `"}]`, status: adbc.StatusInvalidArgument, parts: []string{"row 0", "limit of 1048587 bytes"}},
+	{name: "escaped plain JSON over the new topic's limit", target: self, opts: map[string]string{"kafarr.ingest.value_format": "json"},
+		// 200,000 characters, 1,200,000 bytes of JSON (\u0001 each).
+		rows: `[{"n":1,"s":"ok"},{"n":2,"s":"` + strings.Repeat(`\u0001`, 200_000) + `"}]`, status: adbc.StatusInvalidArgument, parts: []string{"row 1", "limit of 1048587 bytes"}},
+	{name: "raw key_format with a key subject", target: self,
+		opts:   map[string]string{"kafarr.ingest.key_format": "string", "kafarr.ingest.key_subject": "x", "kafarr.ingest.key_column": "s"},
+		status: adbc.StatusInvalidArgument, parts: []string{"kafarr.ingest.key_format=string", "kafarr.ingest.key_subject"}},
+	{name: "protobuf key does not fit the key subject", target: self,
+		opts: map[string]string{"kafarr.ingest.key_subject": "<base>-key", "kafarr.ingest.key_column": "n"},
+		setup: func(t *testing.T, e *ingestEnv, base string) {
+			e.registerType(t, base+"-key", sr.TypeProtobuf, "syntax = \"proto3\";\nmessage K { int32 n = 1; }\n")
+		},
+		rows: `[{"n":1,"s":"a"},{"n":-3000000000,"s":"b"}]`, status: adbc.StatusInvalidArgument, parts: []string{`column "n" row 1`}},
+}
+
+// registerType registers a schema of type typ and returns its id.
+func (e *ingestEnv) registerType(t *testing.T, subject string, typ sr.SchemaType, schema string) int {
+	t.Helper()
+	ss, err := e.reg.CreateSchema(ingCtx(t), subject, sr.Schema{Schema: schema, Type: typ})
+	if err != nil {
+		t.Fatalf("registering under %s: %v", subject, err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = e.reg.DeleteSubject(c, subject, sr.SoftDelete)
+		_, _ = e.reg.DeleteSubject(c, subject, sr.HardDelete)
+	})
+	return ss.ID
 }
 
 // base409 is what the registry's refusal of an incompatible schema says.

@@ -1,4 +1,5 @@
-// Package jsonarrow reads JSON into Arrow. It maps a JSON Schema (as the
+// Package jsonarrow reads JSON into Arrow, and writes Arrow rows as JSON.
+// It maps a JSON Schema (as the
 // Confluent schema registry holds it, references included) or an Avro
 // schema given for plain JSON to an Arrow schema, infers an Arrow schema
 // from sample messages when no schema is given, and compiles a Decoder
@@ -27,4 +28,9 @@
 //     an error, whether read or skipped.
 //   - NaN, Infinity and other non-JSON tokens are errors; a number beyond
 //     float64's range is an error.
+//
+// The write direction (CompileEncoder, Encoder, DeriveJSONSchema) inverts
+// the reading rules for ingest: each row becomes one JSON object matching a
+// target schema (or plain JSON), with the name, null and narrowing rules of
+// the Avro encoder and its avroarrow.EncodeError; see Encoder.
 package jsonarrow

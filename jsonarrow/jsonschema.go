@@ -31,7 +31,8 @@ var jsonTextType = arrow.BinaryTypes.String
 // FromJSONSchema maps a JSON Schema (draft 4 to 2020-12, as Confluent's
 // serializers register them) to the Arrow schema of the value columns:
 // one column per property of the root object, in document order, all
-// nullable, or a single column named "value" (with MetaRoot=RootValue)
+// nullable (MetaNotNull marks the required ones whose schema admits no
+// null), or a single column named "value" (with MetaRoot=RootValue)
 // when the root is not an object with properties. refs are the schema's
 // registry references; resolve fetches them (nil when there are none).
 // See docs/types.md for the mapping. Errors are *SchemaError, or the
@@ -50,9 +51,16 @@ func FromJSONSchema(ctx context.Context, text string, refs []kafkaio.SchemaRefer
 	if st, ok := f.Type.(*arrow.StructType); ok && !isJSONText(f) {
 		fields := st.Fields()
 		for i := range fields {
+			if !fields[i].Nullable {
+				// Only a required property's type can still say so here.
+				fields[i].Metadata = withMeta(fields[i].Metadata, MetaNotNull, "true")
+			}
 			fields[i].Nullable = true
 		}
 		return arrow.NewSchema(fields, nil), nil
+	}
+	if !f.Nullable {
+		f.Metadata = withMeta(f.Metadata, MetaNotNull, "true")
 	}
 	f.Nullable = true
 	md := arrow.NewMetadata([]string{MetaRoot}, []string{RootValue})

@@ -16,7 +16,7 @@ func TestFromJSONSchema(t *testing.T) {
 		{"tick", `{"type":"object","title":"Tick","properties":{
 			"inst":{"type":"string"},"t":{"type":"integer"},"dt":{"type":"integer"},
 			"bid":{"type":"number"},"ask":{"type":"number"}},"required":["inst","t"]}`,
-			"inst: utf8? {json.required=true}\nt: int64? {json.required=true}\ndt: int64?\nbid: float64?\nask: float64?\n"},
+			"inst: utf8? {json.not_null=true json.required=true}\nt: int64? {json.not_null=true json.required=true}\ndt: int64?\nbid: float64?\nask: float64?\n"},
 		{"document order, not alphabetical", `{"type":"object","properties":{"z":{"type":"boolean"},"a":{"type":"null"},"m":{"type":"string"}}}`,
 			"z: bool?\na: null?\nm: utf8?\n"},
 		{"required nested fields are not null", `{"type":"object","properties":{"o":{"type":"object","properties":{
@@ -27,7 +27,7 @@ func TestFromJSONSchema(t *testing.T) {
 			"b":{"oneOf":[{"type":"null","title":"Not included"},{"type":"integer"}]},
 			"c":{"anyOf":[{"type":"number"},{"type":"null"}]},
 			"d":{"type":["integer","number"]}},"required":["a","b","c","d"]}`,
-			"a: utf8? {json.required=true}\nb: int64? {json.required=true}\nc: float64? {json.required=true}\nd: float64? {json.required=true}\n"},
+			"a: utf8? {json.required=true}\nb: int64? {json.required=true}\nc: float64? {json.required=true}\nd: float64? {json.not_null=true json.required=true}\n"},
 		{"formats", `{"type":"object","properties":{"ts":{"type":"string","format":"date-time"},
 			"d":{"type":"string","format":"date"},"u":{"type":"string","format":"uuid"},"e":{"type":"string","format":"email"}}}`,
 			"ts: timestamp[us, tz=UTC]? {json.type=date-time}\nd: date32? {json.type=date}\nu: utf8? {json.type=uuid}\ne: utf8?\n"},
@@ -57,7 +57,7 @@ func TestFromJSONSchema(t *testing.T) {
 			"c":{"$ref":"#/properties/a"}},"required":["a"],
 			"$defs":{"Price":{"type":"object","properties":{"v":{"type":"number"}},"required":["v"]}},
 			"definitions":{"Side":{"type":"string","enum":["B","S"]}}}`,
-			"a: struct? {json.required=true}\n  v: float64 {json.required=true}\n" +
+			"a: struct? {json.not_null=true json.required=true}\n  v: float64 {json.required=true}\n" +
 				"b: dictionary<values=utf8, indices=int32, ordered=false>? {avro.symbols=[\"B\",\"S\"] json.type=enum}\n" +
 				"c: struct?\n  v: float64 {json.required=true}\n"},
 		{"root $ref", `{"$ref":"#/definitions/T","definitions":{"T":{"type":"object","properties":{"x":{"type":"integer"}}}}}`,
@@ -66,8 +66,8 @@ func TestFromJSONSchema(t *testing.T) {
 			"$defs":{"N":{"type":"object","properties":{"v":{"type":"integer"},"next":{"$ref":"#/$defs/N"}}}}}`,
 			"node: struct?\n  v: int64?\n  next: utf8? {json.type=json}\n"},
 		{"root not an object", `{"type":"array","items":{"type":"integer"}}`,
-			"{json.root=value}\nvalue: list?\n  item: int64\n"},
-		{"root string", `{"type":"string"}`, "{json.root=value}\nvalue: utf8?\n"},
+			"{json.root=value}\nvalue: list? {json.not_null=true}\n  item: int64\n"},
+		{"root string", `{"type":"string"}`, "{json.root=value}\nvalue: utf8? {json.not_null=true}\n"},
 		{"pointer escapes", `{"type":"object","properties":{"a":{"$ref":"#/$defs/x~1y~0z"}},"$defs":{"x/y~z":{"type":"boolean"}}}`,
 			"a: bool?\n"},
 	}

@@ -356,7 +356,17 @@ func (r *Registry) remember(subject string, ss sr.SubjectSchema) SchemaInfo {
 // without creating a version. An incompatible or invalid schema is
 // InvalidArgument naming the subject.
 func (r *Registry) Register(ctx context.Context, subject, schema string, refs ...SchemaReference) (int, error) {
-	s := sr.Schema{Schema: schema, Type: sr.TypeAvro}
+	return r.RegisterType(ctx, subject, "AVRO", schema, refs...)
+}
+
+// RegisterType is Register for a schema of type typ: AVRO, PROTOBUF (as
+// .proto text) or JSON (a JSON Schema). Another type is InvalidArgument.
+func (r *Registry) RegisterType(ctx context.Context, subject, typ, schema string, refs ...SchemaReference) (int, error) {
+	var st sr.SchemaType
+	if err := st.UnmarshalText([]byte(typ)); err != nil {
+		return 0, adbcerr.New(adbc.StatusInvalidArgument, "registering a schema under subject %q: unknown schema type %q (AVRO, PROTOBUF or JSON)", subject, typ)
+	}
+	s := sr.Schema{Schema: schema, Type: st}
 	for _, ref := range refs {
 		s.References = append(s.References, sr.SchemaReference{Name: ref.Name, Subject: ref.Subject, Version: ref.Version})
 	}

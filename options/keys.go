@@ -130,6 +130,9 @@ const (
 	KeyFormatKey = "kafarr.key.format"
 	// KeySubject names the key subject; unset, it is <topic>-key.
 	KeySubject = "kafarr.key.subject"
+	// KeyProtoMessage is the full name of the Protobuf message keys are
+	// read as; unset, the key schema's first message.
+	KeyProtoMessage = "kafarr.key.proto.message"
 
 	// PartitionsMaxRows makes ExecutePartitions cut each Kafka partition's
 	// snapshot range into splits of at most this many offsets (Trino's
@@ -157,6 +160,17 @@ const (
 	IngestCoerce = "kafarr.ingest.coerce"
 	// IngestKeyColumn names the column that becomes the record key.
 	IngestKeyColumn = "kafarr.ingest.key_column"
+	// IngestValueFormat is auto (the subject's schema type; Avro when a
+	// schema is derived), avro, protobuf or json; its values are the
+	// IngestFormat constants.
+	IngestValueFormat = "kafarr.ingest.value_format"
+	// IngestKeyFormat is auto (the key subject's schema type with
+	// kafarr.ingest.key_subject, else the column's raw bytes), avro,
+	// protobuf, json, string or binary.
+	IngestKeyFormat = "kafarr.ingest.key_format"
+	// IngestProtoMessage is the full name of the message a Protobuf value
+	// subject's rows are encoded as; unset, the file's first message.
+	IngestProtoMessage = "kafarr.ingest.proto_message"
 	// IngestKeySubject encodes the key column with this subject's Avro
 	// schema; without it keys are raw string or binary.
 	IngestKeySubject = "kafarr.ingest.key_subject"

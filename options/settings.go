@@ -95,6 +95,26 @@ const (
 	CompressionZstd   Compression = "zstd"
 )
 
+// IngestFormat is a kafarr.ingest.value_format or kafarr.ingest.key_format
+// value: how ingested values or keys are encoded.
+type IngestFormat string
+
+const (
+	// IngestAuto follows the subject's schema type (AVRO, PROTOBUF or
+	// JSON); a value schema derived without one is Avro, and a key
+	// without kafarr.ingest.key_subject is written raw.
+	IngestAuto     IngestFormat = "auto"
+	IngestAvro     IngestFormat = "avro"
+	IngestProtobuf IngestFormat = "protobuf"
+	// IngestJSON is JSON Schema when a subject is registered (or named),
+	// else plain JSON with no registry and no framing.
+	IngestJSON IngestFormat = "json"
+	// IngestString and IngestBinary are for keys only: the key column's
+	// bytes as they are (an integer as its decimal text).
+	IngestString IngestFormat = "string"
+	IngestBinary IngestFormat = "binary"
+)
+
 // Coerce is a kafarr.ingest.coerce value: which conversions ingest makes
 // to fit a column to its schema.
 type Coerce string
@@ -171,6 +191,9 @@ type ReadSettings struct {
 	InferRows       int
 	KeyFormat       KeyFormat
 	KeySubject      string        // "" for <topic>-key
+	// KeyProtoMessage is kafarr.key.proto.message: the full name of the
+	// Protobuf message keys are read as; "" for the schema's first.
+	KeyProtoMessage string
 	RegistryTimeout time.Duration // kafarr.schema_registry.timeout_ms
 	// SplitMaxRows is kafarr.partitions.max_rows: the most offsets one
 	// split of ExecutePartitions covers; 0 (unset) for one split per Kafka
@@ -204,6 +227,7 @@ func (s *Store) Read() ReadSettings {
 		InferRows:         int(typedAs[int64](s, JSONInferRows)),
 		KeyFormat:         typedAs[KeyFormat](s, KeyFormatKey),
 		KeySubject:        typedAs[string](s, KeySubject),
+		KeyProtoMessage:   typedAs[string](s, KeyProtoMessage),
 		RegistryTimeout:   millis(s, SchemaRegistryTimeoutMs),
 		SplitMaxRows:      max(optionalInt(s, PartitionsMaxRows), 0),
 		AllowDeleteTopics: typedAs[bool](s, AllowDeleteTopics),
@@ -225,8 +249,15 @@ type IngestSettings struct {
 	Coerce       Coerce
 	// KeyColumn, KeySubject, TimestampColumn, HeadersColumn and
 	// PartitionColumn are "" when unset.
-	KeyColumn       string
-	KeySubject      string
+	KeyColumn  string
+	KeySubject string
+	// ValueFormat and KeyFormat are kafarr.ingest.value_format and
+	// kafarr.ingest.key_format; IngestAuto when unset.
+	ValueFormat IngestFormat
+	KeyFormat   IngestFormat
+	// ProtoMessage is kafarr.ingest.proto_message; "" for the first
+	// message of the file.
+	ProtoMessage    string
 	TimestampColumn string
 	HeadersColumn   string
 	PartitionColumn string
@@ -255,6 +286,9 @@ func (s *Store) Ingest() IngestSettings {
 		Coerce:             typedAs[Coerce](s, IngestCoerce),
 		KeyColumn:          typedAs[string](s, IngestKeyColumn),
 		KeySubject:         typedAs[string](s, IngestKeySubject),
+		ValueFormat:        typedAs[IngestFormat](s, IngestValueFormat),
+		KeyFormat:          typedAs[IngestFormat](s, IngestKeyFormat),
+		ProtoMessage:       typedAs[string](s, IngestProtoMessage),
 		TimestampColumn:    typedAs[string](s, IngestTimestampColumn),
 		HeadersColumn:      typedAs[string](s, IngestHeadersColumn),
 		PartitionColumn:    typedAs[string](s, IngestPartitionColumn),

@@ -89,7 +89,8 @@ func TestDefaultsFromDefs(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_partition", "_offset", "_timestamp"}) || r.Schema != (ReadSchemaSpec{Kind: SchemaLatest}) {
 		t.Errorf("read defaults: %+v", r)
 	}
-	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.MaxRecordBytes != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister {
+	if in.Partitions != -1 || in.ReplicationFactor != -1 || in.MaxRecordBytes != -1 || in.ValueSchemaVersion != 0 || !in.AutoRegister ||
+		in.ValueFormat != IngestAuto || in.KeyFormat != IngestAuto || in.ProtoMessage != "" {
 		t.Errorf("ingest defaults: %+v", in)
 	}
 	if c := empty.Cluster(); c.ClientID != "kafarr" || c.Brokers != nil || c.Registry.Timeout != 10*time.Second {
@@ -109,11 +110,12 @@ var sampleValues = map[string]string{
 	ConsumerGroup: "g", ReadTimeoutMs: "5", ReadBatchRows: "9", ReadIsolation: "read_uncommitted",
 	ReadMetadataColumns: "_key,_topic", ReadFollow: "true", ReadStart: "latest", ReadSchema: "version:4",
 	ReadOnError: "null", ReadUnionMode: "dense", ValueFormatKey: "string", ValueSubjectStrategy: "record",
-	ValueSubject: "vs", ValueProtoMessage: "pkg.Tick", ValueSchema: `{"type":"object"}`, JSONInferRows: "50", KeyFormatKey: "avro", KeySubject: "ks", PartitionsMaxRows: "25000",
+	ValueSubject: "vs", ValueProtoMessage: "pkg.Tick", ValueSchema: `{"type":"object"}`, JSONInferRows: "50", KeyFormatKey: "avro", KeySubject: "ks", KeyProtoMessage: "pkg.Key", PartitionsMaxRows: "25000",
 	IngestValueSubject: "ivs", IngestValueSchemaVersion: "3", IngestRecordName: "a.b", IngestAutoRegister: "false",
 	IngestCoerce: "strict", IngestKeyColumn: "k", IngestKeySubject: "iks", IngestTimestampColumn: "ts",
 	IngestHeadersColumn: "h", IngestPartitionColumn: "p", IngestTransactional: "true", IngestCompression: "zstd",
 	IngestMaxRecordBytes: "5000000", IngestPartitions: "6", IngestReplicationFactor: "2", LogLevel: "debug",
+	IngestValueFormat: "protobuf", IngestKeyFormat: "json", IngestProtoMessage: "a.B",
 }
 
 // TestEveryOptionReachesSettings sets each option (but uri, which expands
@@ -146,7 +148,8 @@ func TestEveryOptionReachesSettings(t *testing.T) {
 		!reflect.DeepEqual(r.MetadataColumns, []string{"_key", "_topic"}) {
 		t.Errorf("read: %+v", r)
 	}
-	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 || in.MaxRecordBytes != 5000000 {
+	if in.ValueSchemaVersion != 3 || in.Partitions != 6 || in.ReplicationFactor != 2 || in.MaxRecordBytes != 5000000 ||
+		in.ValueFormat != IngestProtobuf || in.KeyFormat != IngestJSON || in.ProtoMessage != "a.B" {
 		t.Errorf("ingest: %+v", in)
 	}
 }
@@ -195,6 +198,8 @@ func TestBadSetKeepsTypedValue(t *testing.T) {
 		{ReadFollow, "true", "yes", LevelStatement},
 		{IngestValueSchemaVersion, "4", "-1", LevelStatement},
 		{IngestPartitions, "3", "0", LevelStatement},
+		{IngestValueFormat, "json", "string", LevelStatement},
+		{IngestKeyFormat, "string", "csv", LevelStatement},
 		{PartitionsMaxRows, "25000", "0", LevelConnection},
 		{BootstrapServers, "a:1", "a", LevelDatabase},
 	}

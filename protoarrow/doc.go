@@ -41,6 +41,20 @@
 // DecoderCache checks, once per writer schema id and index list, that a
 // framed message is of the reader's type (same full name).
 //
+// # Encoding
+//
+// CompileEncoder compiles the inverse of the mapping below for an Arrow
+// schema and a message: Encoder.Check validates a whole batch, and
+// Encoder.AppendRow appends one row's message (no framing; AppendHeader
+// and MessageIndexes give the Confluent framing), allocating nothing per
+// row except for the JSON-mapped types. Columns match fields by name,
+// extra columns are ignored, fields without a column are not written; a
+// null is "not set" where the field has presence and an error where it
+// has none; narrowings follow avroarrow.CoerceMode. DeriveProto derives
+// proto3 text from an Arrow schema. Every error of these is an
+// *avroarrow.EncodeError, as for Avro ingest. docs/types.md, "Writing
+// Protobuf", has the details.
+//
 // # Type mapping
 //
 // Top-level fields are the columns, all nullable (tombstones and

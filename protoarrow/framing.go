@@ -3,6 +3,9 @@ package protoarrow
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // HeaderSize is the length of the Confluent wire format header before the
@@ -140,4 +143,32 @@ func zigzag(b []byte, pos int) (int64, int, error) {
 		}
 	}
 	return 0, pos, fmt.Errorf("varint longer than 10 bytes")
+}
+
+// AppendHeader appends the Confluent framing that precedes a Protobuf
+// message produced with schema id: magic byte 0, id big-endian, then the
+// message-index list of the message within the schema's file (see
+// MessageIndexes): a zigzag varint count and zigzag varint indexes, or
+// the single byte 0 for [0] (and for an empty list), the shortcut
+// Confluent's serializers write for a file's first message. It is
+// AppendFrame under the name the ingest side uses.
+func AppendHeader(dst []byte, id int32, indexes []int) []byte {
+	return AppendFrame(dst, id, indexes)
+}
+
+// MessageIndexes returns the path of md within its file, as the Confluent
+// message-index list gives it: the index of its top-level message among
+// the file's messages, then the index of each nested message within its
+// parent. The first message of a file is [0].
+func MessageIndexes(md protoreflect.MessageDescriptor) []int {
+	var rev []int
+	for d := protoreflect.Descriptor(md); d != nil; d = d.Parent() {
+		m, ok := d.(protoreflect.MessageDescriptor)
+		if !ok {
+			break
+		}
+		rev = append(rev, m.Index())
+	}
+	slices.Reverse(rev)
+	return rev
 }

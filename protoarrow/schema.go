@@ -140,6 +140,7 @@ func parseSource(text string) (source, error) {
 	if err := proto.Unmarshal(raw, fdp); err != nil {
 		return source{}, fmt.Errorf("the schema is base64 but not a serialized FileDescriptorProto: %v", err)
 	}
+	fillJSONNames(fdp)
 	return source{proto: fdp}, nil
 }
 

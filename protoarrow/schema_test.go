@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/kafarr/kafarr/kafkaio"
 )
@@ -190,4 +191,32 @@ func TestSchemaMessage(t *testing.T) {
 	empty := compileText(t, `syntax = "proto3"; package e; enum E { Z = 0; }`)
 	_, err = empty.Message("")
 	assert.EqualError(t, err, "protobuf schema id 1: the schema defines no message")
+}
+
+// TestCompileDescriptorWithoutJSONNames reads a serialized descriptor
+// built in code, whose fields have no json_name (protoc always writes
+// one): protocompile alone refuses it for conflicting empty JSON names.
+func TestCompileDescriptorWithoutJSONNames(t *testing.T) {
+	fdp := &descriptorpb.FileDescriptorProto{
+		Name: proto.String("bare.proto"), Package: proto.String("acme"), Syntax: proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("Bare"),
+			Field: []*descriptorpb.FieldDescriptorProto{
+				{Name: proto.String("px_bid"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_DOUBLE.Enum(), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()},
+				{Name: proto.String("qty"), Number: proto.Int32(2), Type: descriptorpb.FieldDescriptorProto_TYPE_INT64.Enum(), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), JsonName: proto.String("")},
+			},
+			NestedType: []*descriptorpb.DescriptorProto{{
+				Name:  proto.String("In"),
+				Field: []*descriptorpb.FieldDescriptorProto{{Name: proto.String("a_b_c"), Number: proto.Int32(1), Type: descriptorpb.FieldDescriptorProto_TYPE_STRING.Enum(), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum()}},
+			}},
+		}},
+	}
+	b, err := proto.Marshal(fdp)
+	require.NoError(t, err)
+	s, err := Compile(context.Background(), kafkaio.SchemaInfo{ID: 3, Type: "PROTOBUF", Schema: base64.StdEncoding.EncodeToString(b)}, nil)
+	require.NoError(t, err)
+	md := message(t, s, "acme.Bare")
+	assert.Equal(t, "pxBid", md.Fields().ByName("px_bid").JSONName())
+	assert.Equal(t, "qty", md.Fields().ByName("qty").JSONName())
+	assert.Equal(t, "aBC", md.Messages().ByName("In").Fields().ByName("a_b_c").JSONName())
 }

@@ -73,7 +73,7 @@ var partitionOptions = []string{
 	options.ReadBatchRows, options.ReadTimeoutMs, options.ReadIsolation, options.ReadMetadataColumns,
 	options.ReadOnError, options.ReadUnionMode, options.ReadSchema, options.ValueFormatKey,
 	options.ValueSubjectStrategy, options.ValueSubject, options.KeyFormatKey, options.KeySubject,
-	options.ValueProtoMessage, options.ValueSchema, options.JSONInferRows,
+	options.ValueProtoMessage, options.ValueSchema, options.JSONInferRows, options.KeyProtoMessage,
 }
 
 // pinned is what a partition descriptor fixes of a read instead of asking

@@ -105,6 +105,9 @@ type readValue struct {
 	// changes from first's.
 	stopOnNew bool
 	first     int32
+	// firstIndexes is the message-index list of the first framed
+	// Protobuf message, when it decided the schema: its message is read.
+	firstIndexes []int
 }
 
 // decoded reports whether values are decoded into columns, rather than

@@ -16,6 +16,7 @@ import (
 	"github.com/kafarr/kafarr/jsonarrow"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
+	"github.com/kafarr/kafarr/protoarrow"
 )
 
 // sample hands visit the records of the read from its start, up to limit
@@ -23,11 +24,12 @@ import (
 // batches wait in pending for the scan, so sampling reads nothing twice;
 // a second sample (keys after values) visits the same records again.
 // visit returns stop to end early. A follow read samples at most the
-// records its snapshot holds, so that an idle topic does not wait out
-// the read timeout.
+// records its snapshot holds, so that a slow topic does not hold the
+// decision for the read timeout, or when it holds none the first record
+// that arrives (which a tail read waits for anyway).
 func (e *execution) sample(limit int, visit func(b *kafkaio.RecordBatch, i int) (stop bool, err error)) error {
 	if e.plan.set.Follow && limit >= 0 {
-		limit = int(min(int64(limit), e.plan.snap.Total()))
+		limit = int(max(min(int64(limit), e.plan.snap.Total()), 1))
 	}
 	if limit == 0 {
 		return nil
@@ -102,6 +104,7 @@ func (e *execution) sampleValues(ctx context.Context) error {
 	objects, others := 0, 0
 	var found kafkaio.SchemaInfo
 	var foundID int32
+	var foundMsg []byte
 	ok := false
 	err := e.sample(limit, func(b *kafkaio.RecordBatch, i int) (bool, error) {
 		msg := b.Value(i)
@@ -111,7 +114,7 @@ func (e *execution) sampleValues(ctx context.Context) error {
 		if id, framed := framedID(msg); framed && e.sess.Registry != nil {
 			info, known, err := e.findFramed(ctx, id)
 			if err != nil || known {
-				found, foundID, ok = info, id, known
+				found, foundID, foundMsg, ok = info, id, msg, known
 				return true, err
 			}
 		}
@@ -130,6 +133,11 @@ func (e *execution) sampleValues(ctx context.Context) error {
 	}
 	if ok {
 		v.first = foundID
+		if fr, err := protoarrow.SplitFrame(foundMsg); err == nil && found.Type == "PROTOBUF" {
+			// The message the first message is, rather than the
+			// schema's first, unless kafarr.value.proto.message says.
+			v.firstIndexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
+		}
 		return p.setRegistered(ctx, e.sess, found)
 	}
 	switch {
@@ -194,6 +202,7 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 	f := p.set.KeyFormat
 	var samples [][]byte
 	var found kafkaio.SchemaInfo
+	var foundKey []byte
 	ok, objects := false, 0
 	err := e.sample(p.set.InferRows, func(b *kafkaio.RecordBatch, i int) (bool, error) {
 		key := b.Key(i)
@@ -203,7 +212,7 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 		if id, framed := framedID(key); framed && e.sess.Registry != nil {
 			info, known, err := e.findFramed(ctx, id)
 			if err != nil || known {
-				found, ok = info, known
+				found, foundKey, ok = info, key, known
 				return true, err
 			}
 		}
@@ -217,7 +226,11 @@ func (e *execution) sampleKeys(ctx context.Context, subject string) error {
 	case err != nil:
 		return err
 	case ok:
-		return p.setKeyRegistered(ctx, e.sess.Registry, "", found)
+		var indexes []int
+		if fr, err := protoarrow.SplitFrame(foundKey); err == nil && found.Type == "PROTOBUF" {
+			indexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
+		}
+		return p.setKeyRegistered(ctx, e.sess.Registry, "", found, indexes)
 	case f != options.KeyJSON:
 		return nil
 	}

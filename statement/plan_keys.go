@@ -88,12 +88,14 @@ func (e *execution) chooseKey(ctx context.Context, res lookupResult) error {
 	case res.peek:
 		return e.sampleKeys(ctx, res.subject)
 	}
-	return p.setKeyRegistered(ctx, e.sess.Registry, res.subject, res.info)
+	return p.setKeyRegistered(ctx, e.sess.Registry, res.subject, res.info, nil)
 }
 
 // setKeyRegistered decodes keys with a registered schema, in the format
-// its type says; a kafarr.key.format naming another is an error.
-func (p *readPlan) setKeyRegistered(ctx context.Context, reg *kafkaio.Registry, subject string, info kafkaio.SchemaInfo) error {
+// its type says; a kafarr.key.format naming another is an error. indexes,
+// when set, is the message-index list of the Protobuf key that decided the
+// schema.
+func (p *readPlan) setKeyRegistered(ctx context.Context, reg *kafkaio.Registry, subject string, info kafkaio.SchemaInfo, indexes []int) error {
 	f, ok := keyFormatOf(info.Type)
 	if !ok {
 		return adbcerr.New(adbc.StatusNotImplemented, "topic %q: key schema id %d has schema type %q, which kafarr cannot read; set kafarr.key.format=binary", p.q.Topic, info.ID, info.Type)
@@ -116,9 +118,15 @@ func (p *readPlan) setKeyRegistered(ctx context.Context, reg *kafkaio.Registry, 
 		}
 		k.cache, k.cols = cache, cache.Schema()
 	case options.KeyProtobuf:
-		_, md, err := codec.ParseProtobuf(ctx, info, codec.RegistryResolve(reg), "")
+		s, md, err := codec.ParseProtobuf(ctx, info, codec.RegistryResolve(reg), p.set.KeyProtoMessage)
 		if err != nil {
 			return adbcerr.Wrap(err, "topic %q: key schema id %d", p.q.Topic, info.ID)
+		}
+		if indexes != nil && p.set.KeyProtoMessage == "" {
+			// The first framed key's own message type.
+			if first, err := s.MessageAt(indexes); err == nil {
+				md = first
+			}
 		}
 		dec, err := protoarrow.NewDecoder(md, protoarrow.DecoderOptions{})
 		if err != nil {

@@ -250,6 +250,11 @@ func (p *readPlan) setRegistered(ctx context.Context, sess *session.Session, inf
 		if err != nil {
 			return adbcerr.Wrap(err, "topic %q: value schema id %d", p.q.Topic, info.ID)
 		}
+		if v.firstIndexes != nil && p.set.ProtoMessage == "" {
+			if first, err := s.MessageAt(v.firstIndexes); err == nil {
+				md = first
+			}
+		}
 		v.proto, v.protoMsg, v.text, v.recordName = s, md, info.Schema, string(md.FullName())
 	case options.FormatJSON:
 		cols, err := codec.ParseJSONSchema(ctx, info, codec.RegistryResolver(reg))

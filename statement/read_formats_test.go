@@ -204,6 +204,17 @@ func TestReadFormatFromFirstMessage(t *testing.T) {
 		if got := metaOf(t, res.schema, "kafarr.value.format"); got != "protobuf" {
 			t.Errorf("format %q", got)
 		}
+		// The first message's own message type is read, not the
+		// schema's first.
+		trade := dynamicpb.NewMessage(md["Trade"])
+		trade.Set(md["Trade"].Fields().ByName("sym"), protoreflect.ValueOfString("T"))
+		t3 := e.topic(1, nil)
+		e.produce(rec(t3, 0, baseMs, nil, framePB(t, id, 1, trade)))
+		res = e.mustQuery(cn, "SELECT * FROM "+q(t3), map[string]string{"kafarr.read.metadata_columns": "none"})
+		wantCols(t, res, "sym", "size")
+		if got := metaOf(t, res.schema, "kafarr.value.record_name"); got != "acme.v1.Trade" {
+			t.Errorf("record_name %q", got)
+		}
 		// JSON Schema, framed, also decided by the first message.
 		js := `{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":["null","string"]}},"required":["n"]}`
 		t2 := e.topic(1, nil)

@@ -15,10 +15,11 @@ import (
 // the planner's schema step directly: it asks the cluster only whether the
 // topic exists (one metadata request) and the registry for the value and
 // key schemas, and asks for no offsets, so its schema carries no offset
-// metadata. When the value schema is only known from the first message
-// (kafarr.read.schema=first, or a subject without versions), it plans as a
-// query does, reading up to that message, if peek is set; otherwise known
-// is false and nothing is returned. A missing topic is NotFound.
+// metadata. When the value format or schema is only known from the
+// messages (kafarr.read.schema=first, or auto and json without a
+// registered subject), it plans as a query does, sampling them, if peek
+// is set; otherwise known is false and nothing is returned (and keys that
+// only messages could tell are binary). A missing topic is NotFound.
 func TableSchema(ctx context.Context, sess *session.Session, store *options.Store, topic string, peek bool) (sc *arrow.Schema, known bool, err error) {
 	defer guard(&err)
 	set := store.Read()
@@ -35,24 +36,24 @@ func TableSchema(ctx context.Context, sess *session.Session, store *options.Stor
 		return nil, false, lookups.abandon(err)
 	}
 	vres, kres := lookups.wait()
-	if vres.err == nil && vres.peek {
-		if !peek {
+	if vres.err == nil && vres.peek || kres.err == nil && kres.peek {
+		switch {
+		case peek:
+			full, err := startRead(ctx, sess, set, "", q, nil, execSchema)
+			if err != nil {
+				return nil, false, err
+			}
+			full.close()
+			return full.plan.outSchema, true, nil
+		case vres.peek:
 			return nil, false, nil
 		}
-		full, err := startRead(ctx, sess, set, "", q, nil, execSchema)
-		if err != nil {
-			return nil, false, err
-		}
-		full.close()
-		return full.plan.outSchema, true, nil
+		// Only messages could tell how keys decode: without reading,
+		// they are binary.
+		kres = lookupResult{skip: true}
 	}
 	if err := e.chooseValue(e.ctx, vres); err != nil {
 		return nil, false, err
-	}
-	if kres.err == nil && kres.peek {
-		// Only messages could tell: the catalog reads none, and calls
-		// the key binary.
-		kres = lookupResult{skip: true}
 	}
 	if err := e.chooseKey(e.ctx, kres); err != nil {
 		return nil, false, err

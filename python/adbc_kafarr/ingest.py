@@ -26,7 +26,10 @@ def ingest(
     *,
     value_subject: str | None = None,
     value_schema_version: int | str | None = None,
+    value_format: Literal["auto", "avro", "protobuf", "json"] | None = None,
+    proto_message: str | None = None,
     key_column: str | None = None,
+    key_format: Literal["auto", "avro", "protobuf", "json", "string", "binary"] | None = None,
     key_subject: str | None = None,
     timestamp_column: str | None = None,
     headers_column: str | None = None,
@@ -40,7 +43,8 @@ def ingest(
     compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] | None = None,
     options: Mapping[OptionKey, OptionValue] | None = None,
 ) -> int:
-    """Produce every row of ``data`` to ``topic`` as one Avro message and
+    """Produce every row of ``data`` to ``topic`` as one message (Avro by
+    default; Protobuf, JSON Schema or plain JSON with ``value_format``) and
     return the number of rows the brokers acknowledged.
 
     Args:
@@ -61,7 +65,17 @@ def ingest(
             (pykafarr's message type). Default ``<topic>-value``, derived
             from the data and registered when missing.
         value_schema_version: version of ``value_subject``. Default latest.
+        value_format: ``auto`` (driver default: the subject's schema type,
+            Avro when a schema is derived), ``avro``, ``protobuf`` (a
+            ``.proto`` is derived and registered when the subject has none)
+            or ``json`` (JSON Schema when the subject exists or is named,
+            else plain JSON with no registry and no framing).
+        proto_message: full name of the message of a Protobuf subject the
+            rows are encoded as. Default the schema's first.
         key_column: column that becomes the record key.
+        key_format: how the key column is written: ``auto`` (driver
+            default), ``avro``, ``protobuf``, ``json``, ``string`` or
+            ``binary``.
         key_subject: Avro subject for the key; without it keys are raw
             string or binary.
         timestamp_column: column that becomes the record timestamp.
@@ -84,7 +98,7 @@ def ingest(
         adbc_driver_manager.ProgrammingError: missing topic in append mode
             (status NotFound), existing topic in create mode
             (AlreadyExists), a bad option, or a value or column that does
-            not fit the Avro schema (InvalidArgument, naming column, row
+            not fit the schema (InvalidArgument, naming column, row
             and value); nothing of a failing batch is produced.
         adbc_driver_manager.OperationalError: broker or registry failure;
             the message says how many rows were acknowledged.
@@ -95,7 +109,10 @@ def ingest(
         {
             S.INGEST_VALUE_SUBJECT: value_subject,
             S.INGEST_VALUE_SCHEMA_VERSION: value_schema_version,
+            S.INGEST_VALUE_FORMAT: value_format,
+            S.INGEST_PROTO_MESSAGE: proto_message,
             S.INGEST_KEY_COLUMN: key_column,
+            S.INGEST_KEY_FORMAT: key_format,
             S.INGEST_KEY_SUBJECT: key_subject,
             S.INGEST_TIMESTAMP_COLUMN: timestamp_column,
             S.INGEST_HEADERS_COLUMN: headers_column,

@@ -92,16 +92,30 @@ class StatementOptions(enum.Enum):
     READ_ON_ERROR = "kafarr.read.on_error"
     #: Multi-branch unions as ``struct`` (default) or ``dense`` union.
     READ_UNION_MODE = "kafarr.read.union_mode"
-    #: ``avro`` (default), ``string`` or ``binary``.
+    #: ``auto`` (default: the subject's schema type, else the first framed
+    #: message's, else plain JSON when the sampled values are JSON objects,
+    #: else binary), ``avro``, ``protobuf``, ``json``, ``string`` or ``binary``.
     VALUE_FORMAT = "kafarr.value.format"
+    #: Full name of the Protobuf message values are read as. Default: the
+    #: schema's first message.
+    VALUE_PROTO_MESSAGE = "kafarr.value.proto.message"
+    #: Schema of plain JSON values, inline: a JSON Schema or an Avro schema.
+    #: Default: inferred from the first ``kafarr.json.infer_rows`` messages.
+    VALUE_SCHEMA = "kafarr.value.schema"
+    #: Messages ``auto`` samples, and JSON schema inference reads. Default 1000.
+    JSON_INFER_ROWS = "kafarr.json.infer_rows"
     #: ``topic`` (default), ``record`` or ``topic_record``.
     VALUE_SUBJECT_STRATEGY = "kafarr.value.subject_strategy"
     #: Explicit value subject.
     VALUE_SUBJECT = "kafarr.value.subject"
-    #: ``auto`` (default), ``string``, ``binary`` or ``avro``.
+    #: ``auto`` (default), ``string``, ``binary``, ``avro``, ``protobuf`` or
+    #: ``json``.
     KEY_FORMAT = "kafarr.key.format"
     #: Key subject. Default ``<topic>-key``.
     KEY_SUBJECT = "kafarr.key.subject"
+    #: Full name of the Protobuf message keys are read as. Default: the key
+    #: schema's first message.
+    KEY_PROTO_MESSAGE = "kafarr.key.proto.message"
     #: ``ExecutePartitions`` (``adbc_execute_partitions``, and the Dask,
     #: Spark and Ray readers) cuts each partition into splits of at most
     #: this many offsets. Default: one split per Kafka partition.
@@ -113,6 +127,17 @@ class StatementOptions(enum.Enum):
     INGEST_VALUE_SUBJECT = "kafarr.ingest.value_subject"
     #: Version of that subject: ``latest`` (default) or n >= 1.
     INGEST_VALUE_SCHEMA_VERSION = "kafarr.ingest.value_schema_version"
+    #: ``auto`` (default: the subject's schema type; Avro when a schema is
+    #: derived), ``avro``, ``protobuf`` (a ``.proto`` derived and registered
+    #: when the subject has none) or ``json`` (JSON Schema when a subject
+    #: exists or is named, else plain JSON without a registry).
+    INGEST_VALUE_FORMAT = "kafarr.ingest.value_format"
+    #: ``auto`` (default), ``avro``, ``protobuf``, ``json``, ``string`` or
+    #: ``binary``: how the key column is written.
+    INGEST_KEY_FORMAT = "kafarr.ingest.key_format"
+    #: Full name of the message of a Protobuf value subject the rows are
+    #: encoded as. Default: the schema's first message.
+    INGEST_PROTO_MESSAGE = "kafarr.ingest.proto_message"
     #: Avro full name of a schema derived from the data.
     INGEST_RECORD_NAME = "kafarr.ingest.record_name"
     #: Register a derived schema when the subject has none. Default ``true``.

@@ -11,7 +11,7 @@ import pytest
 
 import adbc_kafarr
 
-from kafarr_stack import Stack
+from kafarr_stack import Stack, create_topic
 
 TICK = {
     "type": "record",
@@ -183,3 +183,66 @@ def test_listener_and_producer_argument_errors(stack: Stack) -> None:
     with adbc_kafarr.listener(stack.brokers, "g", "t", stack.registry) as lstnr:
         with pytest.raises(ValueError, match="num_messages"):
             lstnr.poll(num_messages=0)
+
+
+QUOTE_PROTO = 'syntax = "proto3";\npackage acme.v1;\nmessage Quote {\n  string sym = 1;\n  int64 qty = 2;\n}\n'
+FILL_PROTO = 'syntax = "proto3";\npackage acme.v1;\nmessage Fill {\n  string sym = 1;\n  double px = 2;\n}\n'
+
+
+def _pb_varint(v: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _pb_quote(sym: str, qty: int) -> bytes:
+    s = sym.encode()
+    return b"\x0a" + _pb_varint(len(s)) + s + b"\x10" + _pb_varint(qty)
+
+
+def _pb_fill(sym: str, px: float) -> bytes:
+    import struct
+
+    s = sym.encode()
+    return b"\x0a" + _pb_varint(len(s)) + s + b"\x11" + struct.pack("<d", px)
+
+
+def test_listener_gives_protobuf_message_types(stack: Stack, registry, admin, new_topic: Callable[..., str]) -> None:
+    """A topic holding two Protobuf message types (two subjects, record
+    name strategy) polls as homogeneous frames whose message_type is the
+    message's full name, as for Avro records."""
+    from confluent_kafka import Producer
+    from confluent_kafka.schema_registry import Schema
+
+    topic = new_topic()
+    create_topic(admin, topic)
+    ids = {
+        name: registry.register_schema(f"acme.v1.{name}.{topic}", Schema(text, "PROTOBUF"))
+        for name, text in (("Quote", QUOTE_PROTO), ("Fill", FILL_PROTO))
+    }
+
+    def frame(name: str, body: bytes) -> bytes:
+        return b"\x00" + ids[name].to_bytes(4, "big") + b"\x00" + body
+
+    producer = Producer({"bootstrap.servers": stack.brokers})
+    sent = [
+        frame("Quote", _pb_quote("AAPL", 1)),
+        frame("Quote", _pb_quote("MSFT", 2)),
+        frame("Fill", _pb_fill("AAPL", 187.5)),
+        frame("Quote", _pb_quote("IBM", 3)),
+    ]
+    for value in sent:
+        producer.produce(topic, value=value, partition=0)
+    assert producer.flush(30) == 0
+    with adbc_kafarr.listener(stack.brokers, f"g-{topic}", [topic], stack.registry) as lstnr:
+        polls = drain(lstnr, 1000)
+    assert [(m, len(f)) for m, f in polls] == [("acme.v1.Quote", 2), ("acme.v1.Fill", 1), ("acme.v1.Quote", 1)]
+    assert polls[0][1][["sym", "qty"]].values.tolist() == [["AAPL", 1], ["MSFT", 2]]
+    assert polls[1][1][["sym", "px"]].values.tolist() == [["AAPL", 187.5]]
+    assert polls[2][1]["_offset"].tolist() == [3]
