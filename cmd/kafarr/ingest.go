@@ -26,11 +26,14 @@ const ingestUsage = `usage: kafarr ingest [flags] TOPIC FILE.{parquet,csv,arrow}
 
 Produces a file's rows to a topic (ADBC bulk ingest: acks=all, an idempotent
 producer; the count printed is of acknowledged rows). Values are encoded with
-the subject's Avro schema (--subject, default <topic>-value), or with one
-derived from the file's columns and registered when the subject has none.
-CSV columns take their types from that subject's schema when it exists, and
-are inferred otherwise (integers, floats, booleans, timestamps, text).
-Any kafarr.ingest.* option can be given with --opt.
+the subject's schema (--subject, default <topic>-value): Avro, Protobuf or
+JSON Schema, as the subject's type says; or with one derived from the file's
+columns and registered when the subject has none (Avro, or what
+--opt kafarr.ingest.value_format=protobuf|json asks for; json without a
+subject writes plain JSON). CSV columns take their types from an Avro
+subject's schema when it exists, and are inferred otherwise (integers,
+floats, booleans, timestamps, text). Any kafarr.ingest.* option can be given
+with --opt.
 `
 
 // ingestModes maps --mode to ADBC's ingest modes.
