@@ -188,9 +188,9 @@ type ReadSettings struct {
 	InlineSchema string
 	// InferRows is kafarr.json.infer_rows: how many messages format
 	// detection and JSON schema inference sample.
-	InferRows       int
-	KeyFormat       KeyFormat
-	KeySubject      string        // "" for <topic>-key
+	InferRows  int
+	KeyFormat  KeyFormat
+	KeySubject string // "" for <topic>-key
 	// KeyProtoMessage is kafarr.key.proto.message: the full name of the
 	// Protobuf message keys are read as; "" for the schema's first.
 	KeyProtoMessage string
