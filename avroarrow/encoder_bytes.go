@@ -9,17 +9,21 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-// encBytesSrc reads the values of any Arrow binary or string array as
-// bytes, without copying.
-type encBytesSrc struct {
+// BytesSource reads the values of any Arrow binary or string array (plain,
+// large, view or fixed-size; an extension type's storage) as bytes,
+// without copying: Bind it to each batch's array, then At each row. The
+// Avro and Protobuf encoders read string and binary columns through it.
+type BytesSource struct {
 	offs32 []int32
 	offs64 []int64
 	data   []byte
 	get    func(i int) []byte // views and fixed-size binary
 }
 
-func (s *encBytesSrc) bind(arr arrow.Array) bool {
-	*s = encBytesSrc{}
+// Bind reads arr from now on; it reports false when arr is not a string or
+// binary array.
+func (s *BytesSource) Bind(arr arrow.Array) bool {
+	*s = BytesSource{}
 	switch a := encStorage(arr).(type) {
 	case *array.String:
 		s.offs32, s.data = a.ValueOffsets(), a.ValueBytes()
@@ -43,16 +47,16 @@ func (s *encBytesSrc) bind(arr arrow.Array) bool {
 
 // encBindBytes binds leaf l, which reads its values through src, to arr,
 // any Arrow binary or string column.
-func encBindBytes(l *encLeaf, src *encBytesSrc, arr arrow.Array) *EncodeError {
-	if !src.bind(arr) {
+func encBindBytes(l *encLeaf, src *BytesSource, arr arrow.Array) *EncodeError {
+	if !src.Bind(arr) {
 		return encBindErr(l, arr)
 	}
 	l.bindNulls(arr)
 	return nil
 }
 
-// at returns value i; it must not be modified.
-func (s *encBytesSrc) at(i int) []byte {
+// At returns value i; it must not be modified.
+func (s *BytesSource) At(i int) []byte {
 	switch {
 	case s.offs32 != nil:
 		base := s.offs32[0]
@@ -73,7 +77,7 @@ func encStringBytes(v string) []byte { return unsafe.Slice(unsafe.StringData(v),
 type encBytes struct {
 	encLeaf
 	utf8 bool
-	src  encBytesSrc
+	src  BytesSource
 }
 
 func (n *encBytes) bind(arr arrow.Array) *EncodeError {
@@ -84,7 +88,7 @@ func (n *encBytes) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if n.null(i) {
 		return dst, n.nullErr()
 	}
-	b := n.src.at(i)
+	b := n.src.At(i)
 	if n.utf8 && !utf8.Valid(b) {
 		return dst, n.fail(b)
 	}
@@ -99,7 +103,7 @@ func (n *encBytes) check(lo, hi int) (int, *EncodeError) {
 		if n.null(i) {
 			return i, n.nullErr()
 		}
-		if b := n.src.at(i); !utf8.Valid(b) {
+		if b := n.src.At(i); !utf8.Valid(b) {
 			return i, n.fail(b)
 		}
 	}
@@ -115,7 +119,7 @@ func (n *encBytes) fail(b []byte) *EncodeError {
 type encFixed struct {
 	encLeaf
 	size int
-	src  encBytesSrc
+	src  BytesSource
 }
 
 func (n *encFixed) bind(arr arrow.Array) *EncodeError {
@@ -126,7 +130,7 @@ func (n *encFixed) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if n.null(i) {
 		return dst, n.nullErr()
 	}
-	b := n.src.at(i)
+	b := n.src.At(i)
 	if len(b) != n.size {
 		return dst, n.fail(b)
 	}
@@ -138,7 +142,7 @@ func (n *encFixed) check(lo, hi int) (int, *EncodeError) {
 		if n.null(i) {
 			return i, n.nullErr()
 		}
-		if b := n.src.at(i); len(b) != n.size {
+		if b := n.src.At(i); len(b) != n.size {
 			return i, n.fail(b)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 type encEnum struct {
 	encLeaf
 	syms map[string]int32
-	src  encBytesSrc
+	src  BytesSource
 }
 
 func newEncEnum(l encLeaf, s *Schema) *encEnum {
@@ -31,7 +31,7 @@ func (n *encEnum) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if n.null(i) {
 		return dst, n.nullErr()
 	}
-	b := n.src.at(i)
+	b := n.src.At(i)
 	idx, ok := n.syms[string(b)]
 	if !ok {
 		return dst, n.fail(b)
@@ -44,7 +44,7 @@ func (n *encEnum) check(lo, hi int) (int, *EncodeError) {
 		if n.null(i) {
 			return i, n.nullErr()
 		}
-		if b := n.src.at(i); !n.hasSymbol(b) {
+		if b := n.src.At(i); !n.hasSymbol(b) {
 			return i, n.fail(b)
 		}
 	}
@@ -75,7 +75,7 @@ func (n *encEnumDict) bind(arr arrow.Array) *EncodeError {
 		return encBindErr(&n.encLeaf, arr)
 	}
 	dict := d.Dictionary()
-	if !n.src.bind(dict) {
+	if !n.src.Bind(dict) {
 		return encBindErr(&n.encLeaf, dict)
 	}
 	n.arr = d
@@ -83,7 +83,7 @@ func (n *encEnumDict) bind(arr arrow.Array) *EncodeError {
 	for k := 0; k < dict.Len(); k++ {
 		idx := int32(-1)
 		if dict.IsValid(k) {
-			if v, ok := n.syms[string(n.src.at(k))]; ok {
+			if v, ok := n.syms[string(n.src.At(k))]; ok {
 				idx = v
 			}
 		}
@@ -122,5 +122,5 @@ func (n *encEnumDict) failEntry(k int) *EncodeError {
 	if dict.IsNull(k) {
 		return n.nullErr()
 	}
-	return n.fail(n.src.at(k))
+	return n.fail(n.src.At(k))
 }

@@ -237,7 +237,7 @@ const encUUIDMsg = "is not a UUID in its 36-character 8-4-4-4-12 hex form, which
 // checking its form.
 type encUUIDText struct {
 	encLeaf
-	src encBytesSrc
+	src BytesSource
 }
 
 func (n *encUUIDText) bind(arr arrow.Array) *EncodeError {
@@ -248,7 +248,7 @@ func (n *encUUIDText) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if n.null(i) {
 		return dst, n.nullErr()
 	}
-	b := n.src.at(i)
+	b := n.src.At(i)
 	if _, ok := encParseUUID(b); !ok {
 		return dst, n.valueErr(encStringText(string(b)), encUUIDMsg)
 	}
@@ -269,7 +269,7 @@ func (n *encUUIDText) check(lo, hi int) (int, *EncodeError) {
 // lower-case form.
 type encUUIDFormat struct {
 	encLeaf
-	src encBytesSrc
+	src BytesSource
 }
 
 func (n *encUUIDFormat) bind(arr arrow.Array) *EncodeError {
@@ -282,7 +282,7 @@ func (n *encUUIDFormat) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	}
 	const digits = "0123456789abcdef"
 	dst = append(dst, 36<<1) // the zigzag length 36
-	for k, c := range n.src.at(i) {
+	for k, c := range n.src.At(i) {
 		if k == 4 || k == 6 || k == 8 || k == 10 {
 			dst = append(dst, '-')
 		}
@@ -296,7 +296,7 @@ func (n *encUUIDFormat) check(lo, hi int) (int, *EncodeError) { return n.checkNu
 // encUUIDParse writes UUID text as Avro fixed(16) uuid.
 type encUUIDParse struct {
 	encLeaf
-	src encBytesSrc
+	src BytesSource
 }
 
 func (n *encUUIDParse) bind(arr arrow.Array) *EncodeError {
@@ -307,7 +307,7 @@ func (n *encUUIDParse) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if n.null(i) {
 		return dst, n.nullErr()
 	}
-	b := n.src.at(i)
+	b := n.src.At(i)
 	u, ok := encParseUUID(b)
 	if !ok {
 		return dst, n.valueErr(encStringText(string(b)), encUUIDMsg)

@@ -153,7 +153,7 @@ type encMap struct {
 	encLeaf
 	values encNode
 	arr    *array.Map
-	keys   encBytesSrc
+	keys   BytesSource
 }
 
 func (n *encMap) bind(arr arrow.Array) *EncodeError {
@@ -161,7 +161,7 @@ func (n *encMap) bind(arr arrow.Array) *EncodeError {
 	if !ok {
 		return encBindErr(&n.encLeaf, arr)
 	}
-	if !n.keys.bind(a.Keys()) {
+	if !n.keys.Bind(a.Keys()) {
 		return encBindErr(&n.encLeaf, a.Keys())
 	}
 	n.arr = a
@@ -177,7 +177,7 @@ func (n *encMap) encode(dst []byte, i int) ([]byte, *EncodeError) {
 	if end > start {
 		dst = encAppendLong(dst, end-start)
 		for j := int(start); j < int(end); j++ {
-			dst = encAppendBytes(dst, n.keys.at(j))
+			dst = encAppendBytes(dst, n.keys.At(j))
 			var err *EncodeError
 			if dst, err = n.values.encode(dst, j); err != nil {
 				return dst, err

@@ -125,8 +125,8 @@ func (f *encField) bindFast() {
 			f.fast, f.f64 = encFastDouble, n.vals
 		}
 	case *encBytes:
-		if n.src.offs32 != nil {
-			f.fast, f.offs, f.data, f.utf8 = encFastString, n.src.offs32, n.src.data, n.utf8
+		if offs, data, ok := n.src.offsets32(); ok {
+			f.fast, f.offs, f.data, f.utf8 = encFastString, offs, data, n.utf8
 		}
 	}
 }

@@ -3,7 +3,6 @@ package protoarrow
 import (
 	"math"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -52,7 +51,11 @@ func (n *encInt[T]) bind(arr arrow.Array) *avroarrow.EncodeError {
 }
 
 // intValues returns the values of an integer (or date32) array.
-func intValues[T integer](arr arrow.Array) ([]T, bool) {
+func intValues[T integer](arr arrow.Array) ([]T, bool) { return numericValues[T](arr) }
+
+// numericValues returns the values of a numeric (or date32) array as a
+// []T, when T is its value type.
+func numericValues[T any](arr arrow.Array) ([]T, bool) {
 	var v any
 	switch a := arr.(type) {
 	case *array.Int8:
@@ -71,6 +74,10 @@ func intValues[T integer](arr arrow.Array) ([]T, bool) {
 		v = a.Uint32Values()
 	case *array.Uint64:
 		v = a.Uint64Values()
+	case *array.Float32:
+		v = a.Float32Values()
+	case *array.Float64:
+		v = a.Float64Values()
 	case *array.Date32:
 		v = a.Date32Values()
 	}
@@ -118,30 +125,7 @@ type encFloat[T float] struct {
 }
 
 func (n *encFloat[T]) bind(arr arrow.Array) *avroarrow.EncodeError {
-	var v any
-	switch a := arr.(type) {
-	case *array.Float32:
-		v = a.Float32Values()
-	case *array.Float64:
-		v = a.Float64Values()
-	case *array.Int8:
-		v = a.Int8Values()
-	case *array.Int16:
-		v = a.Int16Values()
-	case *array.Int32:
-		v = a.Int32Values()
-	case *array.Int64:
-		v = a.Int64Values()
-	case *array.Uint8:
-		v = a.Uint8Values()
-	case *array.Uint16:
-		v = a.Uint16Values()
-	case *array.Uint32:
-		v = a.Uint32Values()
-	case *array.Uint64:
-		v = a.Uint64Values()
-	}
-	vals, ok := v.([]T)
+	vals, ok := numericValues[T](arr)
 	if !ok {
 		return n.errf("", "%s is not the column type compiled for", arr.DataType())
 	}
@@ -193,65 +177,40 @@ func (n *encBool) put(dst []byte, i int) ([]byte, *avroarrow.EncodeError) {
 // encBytesSrc reads the bytes of any string or binary array, or of a
 // dictionary of them.
 type encBytesSrc struct {
-	offs32 []int32
-	offs64 []int64
-	data   []byte
-	fixed  *array.FixedSizeBinary
-	sview  *array.StringView
-	bview  *array.BinaryView
-	dict   *array.Dictionary
-	inner  *encBytesSrc // the dictionary's values
+	plain avroarrow.BytesSource
+	arr   arrow.Array       // the array bound
+	dict  *array.Dictionary // nil unless arr is a dictionary, whose values plain reads
 }
 
 func (s *encBytesSrc) bind(arr arrow.Array, l *encLeaf) *avroarrow.EncodeError {
-	*s = encBytesSrc{inner: s.inner}
-	switch a := arr.(type) {
-	case *array.String:
-		s.offs32, s.data = a.ValueOffsets(), a.ValueBytes()
-	case *array.Binary:
-		s.offs32, s.data = a.ValueOffsets(), a.ValueBytes()
-	case *array.LargeString:
-		s.offs64, s.data = a.ValueOffsets(), a.ValueBytes()
-	case *array.LargeBinary:
-		s.offs64, s.data = a.ValueOffsets(), a.ValueBytes()
-	case *array.FixedSizeBinary:
-		s.fixed = a
-	case *array.StringView:
-		s.sview = a
-	case *array.BinaryView:
-		s.bview = a
-	case *array.Dictionary:
-		s.dict = a
-		if s.inner == nil {
-			s.inner = &encBytesSrc{}
-		}
-		return s.inner.bind(a.Dictionary(), l)
-	default:
+	s.arr, s.dict = arr, nil
+	if d, ok := arr.(*array.Dictionary); ok {
+		s.dict, arr = d, d.Dictionary()
+	}
+	if !s.plain.Bind(arr) {
 		return l.errf("", "%s is not a string or binary type", arr.DataType())
 	}
 	return nil
 }
 
+// offsets32 returns the int32 offsets and the data of a bound utf8 or
+// binary array, for the fast path of plain fields.
+func (s *encBytesSrc) offsets32() ([]int32, []byte, bool) {
+	switch a := s.arr.(type) {
+	case *array.String:
+		return a.ValueOffsets(), a.ValueBytes(), true
+	case *array.Binary:
+		return a.ValueOffsets(), a.ValueBytes(), true
+	}
+	return nil, nil, false
+}
+
 // value returns value i; the bytes belong to the array.
 func (s *encBytesSrc) value(i int) []byte {
-	switch {
-	case s.offs32 != nil:
-		base := s.offs32[0]
-		return s.data[s.offs32[i]-base : s.offs32[i+1]-base]
-	case s.offs64 != nil:
-		base := s.offs64[0]
-		return s.data[s.offs64[i]-base : s.offs64[i+1]-base]
-	case s.fixed != nil:
-		return s.fixed.Value(i)
-	case s.sview != nil:
-		v := s.sview.Value(i)
-		return unsafe.Slice(unsafe.StringData(v), len(v))
-	case s.bview != nil:
-		return s.bview.Value(i)
-	case s.dict != nil:
-		return s.inner.value(s.dict.GetValueIndex(i))
+	if s.dict != nil {
+		i = s.dict.GetValueIndex(i)
 	}
-	return nil
+	return s.plain.At(i)
 }
 
 // encBytes writes string or binary values as a string or bytes field;

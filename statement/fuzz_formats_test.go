@@ -3,11 +3,9 @@ package statement_test
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"testing"
 
-	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -180,7 +178,7 @@ func FuzzReadFormats(f *testing.F) {
 		if err := cl.ProduceSync(ctx, r).FirstErr(); err != nil {
 			f.Fatal(err)
 		}
-		rows, err := fuzzQueryWith(ctx, cn, fmt.Sprintf(`SELECT s FROM %q WHERE _offset = %d`, tg.topic, r.Offset), "fail", tg.opts)
+		rows, err := fuzzQuery(ctx, cn, fmt.Sprintf(`SELECT s FROM %q WHERE _offset = %d`, tg.topic, r.Offset), "fail", tg.opts)
 		if err != nil || fmt.Sprint(rows) != "[[héllo]]" {
 			f.Fatalf("%s: the valid message reads as %v, %v", tg.topic, rows, err)
 		}
@@ -197,62 +195,6 @@ func FuzzReadFormats(f *testing.F) {
 			t.Fatal(err)
 		}
 		sql := fmt.Sprintf(`SELECT * FROM %q WHERE _offset = %d`, tg.topic, r.Offset)
-		where := fmt.Sprintf("offset %d", r.Offset)
-		failRows, failErr := fuzzQueryWith(ctx, cn, sql, "fail", tg.opts)
-		skipRows, skipErr := fuzzQueryWith(ctx, cn, sql, "skip", tg.opts)
-		nullRows, nullErr := fuzzQueryWith(ctx, cn, sql, "null", tg.opts)
-		if n := mem.CurrentAlloc(); n != 0 {
-			t.Fatalf("%s: %d bytes of Arrow memory left after the reads of %x", tg.topic, n, value)
-		}
-		if skipErr != nil || nullErr != nil {
-			t.Fatalf("%s value %x: on_error=skip: %v; on_error=null: %v", tg.topic, value, skipErr, nullErr)
-		}
-		if len(nullRows) != 1 {
-			t.Fatalf("%s value %x: on_error=null gave %d rows, want 1", tg.topic, value, len(nullRows))
-		}
-		nullErrCol := nullRows[0][len(nullRows[0])-1]
-		if failErr != nil {
-			var ae adbc.Error
-			if !errors.As(failErr, &ae) || ae.Code != adbc.StatusInvalidData || !containsAll(ae.Msg, tg.topic, where) {
-				t.Fatalf("%s value %x: on_error=fail: %v; want InvalidData naming the topic and %s", tg.topic, value, failErr, where)
-			}
-			if len(failRows) != 0 || len(skipRows) != 0 || nullErrCol == nil {
-				t.Fatalf("%s value %x is bad to fail, but fail delivered %v, skip %v, null's _error %v", tg.topic, value, failRows, skipRows, nullErrCol)
-			}
-			return
-		}
-		if len(failRows) != 1 || fmt.Sprint(failRows) != fmt.Sprint(skipRows) || nullErrCol != nil {
-			t.Fatalf("%s value %x decodes, but fail gave %v, skip %v, null's _error %v", tg.topic, value, failRows, skipRows, nullErrCol)
-		}
-		if got, want := nullRows[0][:len(nullRows[0])-1], failRows[0]; fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("%s value %x: on_error=null row %v, fail row %v", tg.topic, value, got, want)
-		}
+		checkOnErrorModes(t, ctx, cn, mem, sql, tg.topic, r.Offset, value, tg.opts)
 	})
-}
-
-// fuzzQueryWith is fuzzQuery with statement options.
-func fuzzQueryWith(ctx context.Context, cn adbc.Connection, sql, mode string, opts map[string]string) ([][]any, error) {
-	st, err := cn.NewStatement()
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	for k, v := range opts {
-		if err := st.SetOption(k, v); err != nil {
-			return nil, err
-		}
-	}
-	if err := st.SetOption("kafarr.read.on_error", mode); err != nil {
-		return nil, err
-	}
-	if err := st.SetSqlQuery(sql); err != nil {
-		return nil, err
-	}
-	rdr, _, err := st.ExecuteQuery(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rdr.Release()
-	res := drain(rdr)
-	return res.rows, res.err
 }

@@ -110,7 +110,7 @@ func FuzzReadMessage(f *testing.F) {
 	if err := cl.ProduceSync(ctx, ok).FirstErr(); err != nil {
 		f.Fatal(err)
 	}
-	rows, err := fuzzQuery(ctx, cn, fmt.Sprintf(`SELECT s, l, e FROM %q WHERE _offset = %d`, topic, ok.Offset), "fail")
+	rows, err := fuzzQuery(ctx, cn, fmt.Sprintf(`SELECT s, l, e FROM %q WHERE _offset = %d`, topic, ok.Offset), "fail", nil)
 	if err != nil || fmt.Sprint(rows) != "[[héllo -42 GREEN]]" {
 		f.Fatalf("the valid message reads as %v, %v", rows, err)
 	}
@@ -128,48 +128,64 @@ func FuzzReadMessage(f *testing.F) {
 			t.Fatal(err)
 		}
 		sql := fmt.Sprintf(`SELECT * FROM %q WHERE _offset = %d`, topic, r.Offset)
-		where := fmt.Sprintf("offset %d", r.Offset)
-
-		failRows, failErr := fuzzQuery(ctx, cn, sql, "fail")
-		skipRows, skipErr := fuzzQuery(ctx, cn, sql, "skip")
-		nullRows, nullErr := fuzzQuery(ctx, cn, sql, "null")
-		if n := mem.CurrentAlloc(); n != 0 {
-			t.Fatalf("%d bytes of Arrow memory left after the reads of %x", n, value)
-		}
-		if skipErr != nil || nullErr != nil {
-			t.Fatalf("value %x: on_error=skip: %v; on_error=null: %v", value, skipErr, nullErr)
-		}
-		if len(nullRows) != 1 {
-			t.Fatalf("value %x: on_error=null gave %d rows, want 1", value, len(nullRows))
-		}
-		nullErrCol := nullRows[0][len(nullRows[0])-1]
-		if failErr != nil {
-			var ae adbc.Error
-			if !errors.As(failErr, &ae) || ae.Code != adbc.StatusInvalidData || !containsAll(ae.Msg, topic, where) {
-				t.Fatalf("value %x: on_error=fail: %v; want InvalidData naming %s %s", value, failErr, topic, where)
-			}
-			if len(failRows) != 0 || len(skipRows) != 0 || nullErrCol == nil {
-				t.Fatalf("value %x is bad to fail, but fail delivered %v, skip %v, null's _error %v", value, failRows, skipRows, nullErrCol)
-			}
-			return
-		}
-		// Rows are compared as printed: a random double may be NaN.
-		if len(failRows) != 1 || fmt.Sprint(failRows) != fmt.Sprint(skipRows) || nullErrCol != nil {
-			t.Fatalf("value %x decodes, but fail gave %v, skip %v, null's _error %v", value, failRows, skipRows, nullErrCol)
-		}
-		if got, want := nullRows[0][:len(nullRows[0])-1], failRows[0]; fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("value %x: on_error=null row %v, fail row %v", value, got, want)
-		}
+		checkOnErrorModes(t, ctx, cn, mem, sql, topic, r.Offset, value, nil)
 	})
 }
 
-// fuzzQuery runs sql under on_error mode and drains it into rows.
-func fuzzQuery(ctx context.Context, cn adbc.Connection, sql, mode string) ([][]any, error) {
+// checkOnErrorModes reads the one message of sql (value, at offset of
+// topic) under each kafarr.read.on_error mode, with statement options
+// opts, and checks that they agree: fail errs (InvalidData naming the
+// topic and offset) exactly when skip drops the row and null fills
+// _error, else all three give the same row; and that no Arrow memory is
+// left allocated.
+func checkOnErrorModes(t *testing.T, ctx context.Context, cn adbc.Connection, mem *memory.CheckedAllocator, sql, topic string, offset int64, value []byte, opts map[string]string) {
+	t.Helper()
+	where := fmt.Sprintf("offset %d", offset)
+	failRows, failErr := fuzzQuery(ctx, cn, sql, "fail", opts)
+	skipRows, skipErr := fuzzQuery(ctx, cn, sql, "skip", opts)
+	nullRows, nullErr := fuzzQuery(ctx, cn, sql, "null", opts)
+	if n := mem.CurrentAlloc(); n != 0 {
+		t.Fatalf("%s: %d bytes of Arrow memory left after the reads of %x", topic, n, value)
+	}
+	if skipErr != nil || nullErr != nil {
+		t.Fatalf("%s value %x: on_error=skip: %v; on_error=null: %v", topic, value, skipErr, nullErr)
+	}
+	if len(nullRows) != 1 {
+		t.Fatalf("%s value %x: on_error=null gave %d rows, want 1", topic, value, len(nullRows))
+	}
+	nullErrCol := nullRows[0][len(nullRows[0])-1]
+	if failErr != nil {
+		var ae adbc.Error
+		if !errors.As(failErr, &ae) || ae.Code != adbc.StatusInvalidData || !containsAll(ae.Msg, topic, where) {
+			t.Fatalf("%s value %x: on_error=fail: %v; want InvalidData naming the topic and %s", topic, value, failErr, where)
+		}
+		if len(failRows) != 0 || len(skipRows) != 0 || nullErrCol == nil {
+			t.Fatalf("%s value %x is bad to fail, but fail delivered %v, skip %v, null's _error %v", topic, value, failRows, skipRows, nullErrCol)
+		}
+		return
+	}
+	// Rows are compared as printed: a random double may be NaN.
+	if len(failRows) != 1 || fmt.Sprint(failRows) != fmt.Sprint(skipRows) || nullErrCol != nil {
+		t.Fatalf("%s value %x decodes, but fail gave %v, skip %v, null's _error %v", topic, value, failRows, skipRows, nullErrCol)
+	}
+	if got, want := nullRows[0][:len(nullRows[0])-1], failRows[0]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("%s value %x: on_error=null row %v, fail row %v", topic, value, got, want)
+	}
+}
+
+// fuzzQuery runs sql under on_error mode, with statement options opts,
+// and drains it into rows.
+func fuzzQuery(ctx context.Context, cn adbc.Connection, sql, mode string, opts map[string]string) ([][]any, error) {
 	st, err := cn.NewStatement()
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
+	for k, v := range opts {
+		if err := st.SetOption(k, v); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.SetOption("kafarr.read.on_error", mode); err != nil {
 		return nil, err
 	}

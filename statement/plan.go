@@ -138,15 +138,6 @@ type readKey struct {
 	inferred bool
 }
 
-// decoded reports whether keys are decoded by a schema.
-func (k *readKey) decoded() bool {
-	switch k.format {
-	case options.KeyAvro, options.KeyProtobuf, options.KeyJSON:
-		return true
-	}
-	return false
-}
-
 // newPlan starts a plan for q: it rejects what the grammar allows but
 // kafarr cannot do, folds the WHERE clause's constants and splits it into
 // the pushdown and the residual row filter.

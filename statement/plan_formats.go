@@ -71,18 +71,57 @@ func framedID(msg []byte) (int32, bool) {
 	return int32(binary.BigEndian.Uint32(msg[1:5])), true
 }
 
-// findFramed looks up the schema id of a framed message, as sampling meets
-// it: found is false when the registry does not know the id (the message
-// fails when it is decoded).
-func (e *execution) findFramed(ctx context.Context, id int32) (info kafkaio.SchemaInfo, found bool, err error) {
-	info, err = e.sess.Registry.SchemaByID(ctx, int(id))
-	switch adbcerr.Status(err) {
-	case adbc.StatusOK:
-		return info, true, nil
-	case adbc.StatusNotFound:
-		return info, false, nil
-	}
-	return info, false, err
+// framedSample is what sampling one part of the first records (their
+// values, or their keys) found.
+type framedSample struct {
+	// found says a framed part's schema id is known to the registry:
+	// info is that schema, id its id, and indexes the part's Protobuf
+	// message-index list when the schema is Protobuf.
+	found   bool
+	info    kafkaio.SchemaInfo
+	id      int32
+	indexes []int
+	// rest are the non-null parts met before (all of them when none was
+	// found), when asked for; objects counts the JSON objects among them.
+	rest    [][]byte
+	objects int
+}
+
+// sampleFramed samples part (a value or a key) of up to limit records
+// (see sample) for the first one in the Confluent wire format whose schema
+// id the registry knows; with keepRest it keeps the other non-null parts
+// for JSON detection and inference. A framed part whose id the registry
+// does not know is one of the rest: it fails when it is decoded.
+func (e *execution) sampleFramed(ctx context.Context, limit int, part func(*kafkaio.RecordBatch, int) []byte, keepRest bool) (framedSample, error) {
+	var fs framedSample
+	err := e.sample(limit, func(b *kafkaio.RecordBatch, i int) (bool, error) {
+		msg := part(b, i)
+		if msg == nil {
+			return false, nil // a tombstone or a null key says nothing
+		}
+		if id, framed := framedID(msg); framed && e.sess.Registry != nil {
+			info, err := e.sess.Registry.SchemaByID(ctx, int(id))
+			switch adbcerr.Status(err) {
+			case adbc.StatusOK:
+				fs.found, fs.info, fs.id = true, info, id
+				if fr, err := protoarrow.SplitFrame(msg); err == nil && info.Type == "PROTOBUF" {
+					fs.indexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
+				}
+				return true, nil
+			case adbc.StatusNotFound:
+			default:
+				return true, err
+			}
+		}
+		if keepRest {
+			fs.rest = append(fs.rest, msg)
+			if jsonarrow.IsObject(msg) {
+				fs.objects++
+			}
+		}
+		return false, nil
+	})
+	return fs, err
 }
 
 // sampleValues settles the value format and schema from the first
@@ -96,55 +135,26 @@ func (e *execution) sampleValues(ctx context.Context) error {
 	p := e.plan
 	v := &p.value
 	f := p.set.ValueFormat
-	limit := -1
-	if f == options.FormatAuto || f == options.FormatJSON {
+	limit, detect := -1, f == options.FormatAuto || f == options.FormatJSON
+	if detect {
 		limit = p.set.InferRows
 	}
-	var samples [][]byte
-	objects, others := 0, 0
-	var found kafkaio.SchemaInfo
-	var foundID int32
-	var foundMsg []byte
-	ok := false
-	err := e.sample(limit, func(b *kafkaio.RecordBatch, i int) (bool, error) {
-		msg := b.Value(i)
-		if msg == nil {
-			return false, nil // a tombstone says nothing
-		}
-		if id, framed := framedID(msg); framed && e.sess.Registry != nil {
-			info, known, err := e.findFramed(ctx, id)
-			if err != nil || known {
-				found, foundID, foundMsg, ok = info, id, msg, known
-				return true, err
-			}
-		}
-		if f == options.FormatAuto || f == options.FormatJSON {
-			samples = append(samples, msg)
-			if jsonarrow.IsObject(msg) {
-				objects++
-			} else {
-				others++
-			}
-		}
-		return false, nil
-	})
+	fs, err := e.sampleFramed(ctx, limit, (*kafkaio.RecordBatch).Value, detect)
 	if err != nil {
 		return err
 	}
-	if ok {
-		v.first = foundID
-		if fr, err := protoarrow.SplitFrame(foundMsg); err == nil && found.Type == "PROTOBUF" {
-			// The message the first message is, rather than the
-			// schema's first, unless kafarr.value.proto.message says.
-			v.firstIndexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
-		}
-		return p.setRegistered(ctx, e.sess, found)
+	if fs.found {
+		// A Protobuf value reads the first message's own type, rather
+		// than the schema's first, unless kafarr.value.proto.message says.
+		v.first, v.firstIndexes = fs.id, fs.indexes
+		return p.setRegistered(ctx, e.sess, fs.info)
 	}
+	others := len(fs.rest) - fs.objects
 	switch {
-	case f == options.FormatJSON || f == options.FormatAuto && objects > 0 && others == 0:
-		cols, err := jsonarrow.Infer(samples, jsonarrow.InferOptions{})
+	case f == options.FormatJSON || f == options.FormatAuto && fs.objects > 0 && others == 0:
+		cols, err := jsonarrow.Infer(fs.rest, jsonarrow.InferOptions{})
 		if err != nil {
-			return adbcerr.New(adbc.StatusInvalidData, "topic %q: inferring the schema of plain JSON values from %d messages: %v", p.q.Topic, len(samples), err)
+			return adbcerr.New(adbc.StatusInvalidData, "topic %q: inferring the schema of plain JSON values from %d messages: %v", p.q.Topic, len(fs.rest), err)
 		}
 		return p.setPlainJSON(cols, true)
 	case f == options.FormatAuto && others > 0:
@@ -197,49 +207,23 @@ func (e *execution) emptyFirst(ctx context.Context) error {
 // no schema: the schema of the first framed key's id decides; else auto
 // keys are binary, and json keys plain JSON whose schema is inferred (a
 // single JSON text column when no key is an object).
-func (e *execution) sampleKeys(ctx context.Context, subject string) error {
+func (e *execution) sampleKeys(ctx context.Context) error {
 	p := e.plan
-	f := p.set.KeyFormat
-	var samples [][]byte
-	var found kafkaio.SchemaInfo
-	var foundKey []byte
-	ok, objects := false, 0
-	err := e.sample(p.set.InferRows, func(b *kafkaio.RecordBatch, i int) (bool, error) {
-		key := b.Key(i)
-		if key == nil {
-			return false, nil
-		}
-		if id, framed := framedID(key); framed && e.sess.Registry != nil {
-			info, known, err := e.findFramed(ctx, id)
-			if err != nil || known {
-				found, foundKey, ok = info, key, known
-				return true, err
-			}
-		}
-		samples = append(samples, key)
-		if jsonarrow.IsObject(key) {
-			objects++
-		}
-		return false, nil
-	})
+	asJSON := p.set.KeyFormat == options.KeyJSON
+	fs, err := e.sampleFramed(ctx, p.set.InferRows, (*kafkaio.RecordBatch).Key, asJSON)
 	switch {
 	case err != nil:
 		return err
-	case ok:
-		var indexes []int
-		if fr, err := protoarrow.SplitFrame(foundKey); err == nil && found.Type == "PROTOBUF" {
-			indexes, _ = protoarrow.DecodeIndexes(fr.Indexes, nil)
-		}
-		return p.setKeyRegistered(ctx, e.sess.Registry, "", found, indexes)
-	case f != options.KeyJSON:
+	case fs.found:
+		return p.setKeyRegistered(ctx, e.sess.Registry, "", fs.info, fs.indexes)
+	case !asJSON:
 		return nil
-	}
-	if objects == 0 {
+	case fs.objects == 0:
 		return p.setKeyColumns(jsonTextRoot())
 	}
-	cols, err := jsonarrow.Infer(samples, jsonarrow.InferOptions{})
+	cols, err := jsonarrow.Infer(fs.rest, jsonarrow.InferOptions{})
 	if err != nil {
-		return adbcerr.New(adbc.StatusInvalidData, "topic %q: inferring the schema of plain JSON keys from %d messages: %v", p.q.Topic, len(samples), err)
+		return adbcerr.New(adbc.StatusInvalidData, "topic %q: inferring the schema of plain JSON keys from %d messages: %v", p.q.Topic, len(fs.rest), err)
 	}
 	return p.setKeyColumns(cols)
 }

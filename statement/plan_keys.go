@@ -15,17 +15,11 @@ import (
 	"github.com/kafarr/kafarr/protoarrow"
 )
 
-// keyFormatOf is the key format of a registry schema type.
+// keyFormatOf is the key format of a registry schema type: the value
+// format of the same name.
 func keyFormatOf(typ string) (options.KeyFormat, bool) {
-	switch typ {
-	case "", "AVRO":
-		return options.KeyAvro, true
-	case "PROTOBUF":
-		return options.KeyProtobuf, true
-	case "JSON":
-		return options.KeyJSON, true
-	}
-	return "", false
+	f, ok := schemaFormat(typ)
+	return options.KeyFormat(f), ok
 }
 
 // lookupKey starts the registry lookup of the key subject, when _key is
@@ -86,7 +80,7 @@ func (e *execution) chooseKey(ctx context.Context, res lookupResult) error {
 	case res.skip:
 		return nil
 	case res.peek:
-		return e.sampleKeys(ctx, res.subject)
+		return e.sampleKeys(ctx)
 	}
 	return p.setKeyRegistered(ctx, e.sess.Registry, res.subject, res.info, nil)
 }

@@ -8,13 +8,11 @@ import (
 	"github.com/apache/arrow-adbc/go/adbc"
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/kafarr/kafarr/avroarrow"
 	"github.com/kafarr/kafarr/codec"
 	"github.com/kafarr/kafarr/internal/adbcerr"
 	"github.com/kafarr/kafarr/internal/session"
 	"github.com/kafarr/kafarr/kafkaio"
 	"github.com/kafarr/kafarr/options"
-	"github.com/kafarr/kafarr/protoarrow"
 )
 
 // lookup is a registry answer being fetched in the background.
@@ -300,63 +298,43 @@ func (p *readPlan) setPlainJSON(cols *arrow.Schema, inferred bool) error {
 // decoders returns the value and key decoders of one scan of the plan;
 // the key decoder is nil unless keys are decoded by a schema.
 func (p *readPlan) decoders(sess *session.Session) (value, key codec.Decoder) {
-	value = p.value.decoder(sess, "value", p.value.framed)
-	if p.key.decoded() && p.wantsColumn("_key") {
-		k := p.key
-		switch k.format {
-		case options.KeyAvro:
-			key = codec.NewAvro(k.cache, avroLookup(sess), codec.AvroOptions{What: "key"})
-		case options.KeyProtobuf:
-			key = codec.NewProtobuf(k.protoCache, protoLookup(sess), codec.ProtobufOptions{What: "key"})
-		case options.KeyJSON:
-			key = codec.NewJSON(k.jsonDec, schemaLookup(sess), codec.JSONOptions{What: "key", Framed: k.framed})
-		}
+	avro := needRegistry(sess, "decoding Avro messages", codec.RegistryLookup)
+	proto := needRegistry(sess, "decoding Protobuf messages", codec.ProtobufRegistryLookup)
+	infos := needRegistry(sess, "decoding framed JSON messages", codec.RegistrySchemaLookup)
+	switch v := &p.value; v.format {
+	case options.FormatAvro:
+		value = codec.NewAvro(v.cache, avro, codec.AvroOptions{What: "value", StopOnNew: v.stopOnNew, First: v.first})
+	case options.FormatProtobuf:
+		value = codec.NewProtobuf(v.protoCache, proto, codec.ProtobufOptions{What: "value", StopOnNew: v.stopOnNew, First: v.first})
+	case options.FormatJSON:
+		value = codec.NewJSON(v.jsonDec, infos, codec.JSONOptions{What: "value", Framed: v.framed, StopOnNew: v.stopOnNew, First: v.first})
+	default:
+		value = codec.Raw{}
+	}
+	if !p.wantsColumn("_key") {
+		return value, nil
+	}
+	switch k := &p.key; k.format {
+	case options.KeyAvro:
+		key = codec.NewAvro(k.cache, avro, codec.AvroOptions{What: "key"})
+	case options.KeyProtobuf:
+		key = codec.NewProtobuf(k.protoCache, proto, codec.ProtobufOptions{What: "key"})
+	case options.KeyJSON:
+		key = codec.NewJSON(k.jsonDec, infos, codec.JSONOptions{What: "key", Framed: k.framed})
 	}
 	return value, key
 }
 
-// decoder returns the value decoder.
-func (v *readValue) decoder(sess *session.Session, what string, framed bool) codec.Decoder {
-	switch v.format {
-	case options.FormatAvro:
-		return codec.NewAvro(v.cache, avroLookup(sess), codec.AvroOptions{What: what, StopOnNew: v.stopOnNew, First: v.first})
-	case options.FormatProtobuf:
-		return codec.NewProtobuf(v.protoCache, protoLookup(sess), codec.ProtobufOptions{What: what, StopOnNew: v.stopOnNew, First: v.first})
-	case options.FormatJSON:
-		return codec.NewJSON(v.jsonDec, schemaLookup(sess), codec.JSONOptions{What: what, Framed: framed, StopOnNew: v.stopOnNew, First: v.first})
+// needRegistry returns the registry lookup of kind (codec.RegistryLookup,
+// ...) over the session's registry; without one, a framed message is
+// InvalidState saying what needed it (and to configure it).
+func needRegistry[F ~func(context.Context, int32) (T, error), T any](sess *session.Session, what string, kind func(*kafkaio.Registry) F) F {
+	if sess.Registry != nil {
+		return kind(sess.Registry)
 	}
-	return codec.Raw{}
-}
-
-// avroLookup, protoLookup and schemaLookup fetch writer schemas by id
-// from the session's registry; without one, a framed message is
-// InvalidState (the error says to configure it).
-func avroLookup(sess *session.Session) codec.Lookup {
-	return func(ctx context.Context, id int32) (*avroarrow.Schema, error) {
-		reg, err := sess.NeedRegistry("decoding Avro messages")
-		if err != nil {
-			return nil, err
-		}
-		return codec.RegistryLookup(reg)(ctx, id)
-	}
-}
-
-func protoLookup(sess *session.Session) codec.ProtobufLookup {
-	return func(ctx context.Context, id int32) (*protoarrow.Schema, error) {
-		reg, err := sess.NeedRegistry("decoding Protobuf messages")
-		if err != nil {
-			return nil, err
-		}
-		return codec.ProtobufRegistryLookup(reg)(ctx, id)
-	}
-}
-
-func schemaLookup(sess *session.Session) codec.SchemaLookup {
-	return func(ctx context.Context, id int32) (kafkaio.SchemaInfo, error) {
-		reg, err := sess.NeedRegistry("decoding framed JSON messages")
-		if err != nil {
-			return kafkaio.SchemaInfo{}, err
-		}
-		return reg.SchemaByID(ctx, int(id))
+	return func(context.Context, int32) (T, error) {
+		var zero T
+		_, err := sess.NeedRegistry(what)
+		return zero, err
 	}
 }

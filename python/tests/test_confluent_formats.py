@@ -476,6 +476,19 @@ def _topic_strategy():
     return topic_subject_name_strategy
 
 
+def _produce_serialized(stack: Stack, topic: str, ser: Any, values: list[Any]) -> None:
+    """Produce each value through a confluent-kafka serializer (None: a
+    tombstone) to partition 0 of topic, and wait for every ack."""
+    from confluent_kafka import Producer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": stack.brokers})
+    for v in values:
+        producer.produce(topic, value=None if v is None else ser(v, ctx), partition=0)
+    assert producer.flush(30) == 0
+
+
 def _read(conn: adbc_kafarr.dbapi.Connection, sql: str, **options: str) -> pa.Table:
     with conn.cursor() as cur:
         if options:
@@ -562,9 +575,7 @@ def test_protobuf_descriptor_without_json_names(
     """A FileDescriptorProto whose fields carry no json_name (optional in
     descriptor.proto; protoc fills it, descriptors built in code often do
     not) is as readable as one that does."""
-    from confluent_kafka import Producer
     from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
-    from confluent_kafka.serialization import MessageField, SerializationContext
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
     F = descriptor_pb2.FieldDescriptorProto
@@ -579,10 +590,7 @@ def test_protobuf_descriptor_without_json_names(
     topic = new_topic()
     create_topic(admin, topic)
     conf = {"use.deprecated.format": False, "subject.name.strategy": _topic_strategy()}
-    ser = ProtobufSerializer(Bare, registry, conf)
-    producer = Producer({"bootstrap.servers": stack.brokers})
-    producer.produce(topic, value=ser(Bare(px_bid=1.5, qty=-2), SerializationContext(topic, MessageField.VALUE)))
-    assert producer.flush(30) == 0
+    _produce_serialized(stack, topic, ProtobufSerializer(Bare, registry, conf), [Bare(px_bid=1.5, qty=-2)])
     table = _read(conn, f'SELECT * FROM "{topic}"')
     assert table.schema.metadata[b"kafarr.value.record_name"] == b"interop.bare.Bare"
     assert table.select(["px_bid", "qty"]).to_pylist() == [{"px_bid": 1.5, "qty": -2}]
@@ -593,9 +601,7 @@ def test_protobuf_proto2_required_optional_and_group(
 ) -> None:
     """A proto2 file: required is its value, optional without a value is
     null (its [default = ...] not applied), a group is a struct."""
-    from confluent_kafka import Producer
     from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
-    from confluent_kafka.serialization import MessageField, SerializationContext
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
     F = descriptor_pb2.FieldDescriptorProto
@@ -617,13 +623,9 @@ def test_protobuf_proto2_required_optional_and_group(
     topic = new_topic()
     create_topic(admin, topic)
     conf = {"use.deprecated.format": False, "subject.name.strategy": _topic_strategy()}
-    ser = ProtobufSerializer(Legacy, registry, conf)
-    producer = Producer({"bootstrap.servers": stack.brokers})
     full = Legacy(id=5, note="n")
     full.pos.x = -1
-    for msg in (full, Legacy(id=0)):
-        producer.produce(topic, value=ser(msg, SerializationContext(topic, MessageField.VALUE)))
-    assert producer.flush(30) == 0
+    _produce_serialized(stack, topic, ProtobufSerializer(Legacy, registry, conf), [full, Legacy(id=0)])
 
     table = _read(conn, f'SELECT * FROM "{topic}"')
     assert table.schema.metadata[b"kafarr.value.record_name"] == b"interop.legacy.Legacy"
@@ -910,18 +912,12 @@ TRADES: list[tuple[dict[str, Any], dict[str, Any]]] = [
 def test_json_serializer_messages_read_through_kafarr(
     stack: Stack, admin, registry, conn: adbc_kafarr.dbapi.Connection, new_topic: Callable[..., str]
 ) -> None:
-    from confluent_kafka import Producer
     from confluent_kafka.schema_registry.json_schema import JSONSerializer
-    from confluent_kafka.serialization import MessageField, SerializationContext
 
     topic = new_topic()
     create_topic(admin, topic)
     ser = JSONSerializer(json.dumps(TRADE_SCHEMA), registry, conf={"subject.name.strategy": _topic_strategy()})
-    producer = Producer({"bootstrap.servers": stack.brokers})
-    for value, _ in TRADES:
-        producer.produce(topic, value=ser(value, SerializationContext(topic, MessageField.VALUE)))
-    producer.produce(topic, value=None)
-    assert producer.flush(30) == 0
+    _produce_serialized(stack, topic, ser, [value for value, _ in TRADES] + [None])
     assert registry.get_latest_version(f"{topic}-value").schema.schema_type == "JSON"
 
     table = _read(conn, f'SELECT * FROM "{topic}"')
@@ -955,10 +951,8 @@ def test_json_schema_with_registry_reference(
     """A JSON Schema whose $ref names another registered schema through a
     registry reference (leg.json -> subject <topic>-leg): JSONSerializer
     validates through it, kafarr fetches it and maps it."""
-    from confluent_kafka import Producer
     from confluent_kafka.schema_registry import Schema, SchemaReference
     from confluent_kafka.schema_registry.json_schema import JSONSerializer
-    from confluent_kafka.serialization import MessageField, SerializationContext
 
     topic = new_topic()
     create_topic(admin, topic)
@@ -985,15 +979,11 @@ def test_json_schema_with_registry_reference(
     }
     schema = Schema(json.dumps(order), "JSON", [SchemaReference("leg.json", leg_subject, leg_version)])
     ser = JSONSerializer(schema, registry, conf={"subject.name.strategy": _topic_strategy()})
-    ctx = SerializationContext(topic, MessageField.VALUE)
-    producer = Producer({"bootstrap.servers": stack.brokers})
     values = [
         {"id": 1, "leg": {"qty": 2, "px": 1.5}, "legs": [{"qty": 3}]},
         {"id": 2, "legs": []},
     ]
-    for v in values:
-        producer.produce(topic, value=ser(v, ctx))
-    assert producer.flush(30) == 0
+    _produce_serialized(stack, topic, ser, values)
     registered = registry.get_latest_version(f"{topic}-value")
     assert [(r.name, r.subject) for r in registered.schema.references] == [("leg.json", leg_subject)]
 
