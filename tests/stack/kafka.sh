@@ -234,11 +234,14 @@ do_start() {
 
 	local deadline=$(( $(now_ms) + START_TIMEOUT * 1000 )) out=""
 	while (( $(now_ms) < deadline )); do
-		if ! pid_alive "$PIDFILE" "$PATTERN" >/dev/null; then
+		if ! child_alive "$pid"; then
+			# wait, in this shell: the child is ours to reap.
+			local rc=0
+			wait "$pid" || rc=$?
 			tail_log "$KAFKA_DIR/logs/stdout.log"
 			tail_log "$KAFKA_DIR/logs/server.log"
 			rm -f "$PIDFILE"
-			die "broker (pid $pid) exited during start"
+			die "broker (pid $pid) exited during start ($(exit_reason "$rc"))"
 		fi
 		if out=$("$WAITKAFKA" -brokers "127.0.0.1:$KAFKA_PORT" -timeout 3s 2>&1); then
 			log "$out"

@@ -39,6 +39,30 @@ pid_alive() {
 	echo "$pid"
 }
 
+# child_alive PID succeeds while PID, a background child of this shell, has
+# not exited. A start polls its service with this rather than pid_alive: for
+# a moment after the fork the child is still a copy of this shell, not yet
+# java, so its command line does not match (3 polls in 300 did so on an idle
+# machine, and a CI start was reported as a broker exit).
+child_alive() {
+	local stat
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	# The state follows the parenthesised command name; Z is an exited child
+	# not yet waited for.
+	stat=${stat##*) }
+	[[ ${stat%% *} != Z ]]
+}
+
+# exit_reason RC prints how a process whose wait status was RC ended:
+# "status N", or "signal NAME" for a kill (a silent end in the logs).
+exit_reason() {
+	if (( $1 > 128 )); then
+		printf 'signal %s' "$(kill -l $(( $1 - 128 )) 2>/dev/null || echo $(( $1 - 128 )))"
+	else
+		printf 'status %d' "$1"
+	fi
+}
+
 # port_open PORT succeeds when something accepts TCP connections on
 # 127.0.0.1:PORT.
 port_open() {

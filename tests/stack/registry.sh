@@ -118,15 +118,13 @@ do_start() {
 
 	local deadline=$(( $(now_ms) + START_TIMEOUT * 1000 ))
 	while (( $(now_ms) < deadline )); do
-		if ! pid_alive "$PIDFILE" "$PATTERN" >/dev/null; then
-			# The subshell may not have exec'd java yet.
-			if [[ -r /proc/$pid/cmdline ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q java; then
-				sleep 0.1
-				continue
-			fi
+		if ! child_alive "$pid"; then
+			# wait, in this shell: the child is ours to reap.
+			local rc=0
+			wait "$pid" || rc=$?
 			tail_log "$REGISTRY_DIR/registry.log"
 			rm -f "$PIDFILE"
-			die "registry (pid $pid) exited during start"
+			die "registry (pid $pid) exited during start ($(exit_reason "$rc"))"
 		fi
 		if registry_answers; then
 			log "registry $BASE_URL ready in $(elapsed_s "$t0")s (pid $pid, Apicurio $APICURIO_VERSION)"
