@@ -275,3 +275,43 @@ func TestReadSplitsPinFormats(t *testing.T) {
 		}
 	})
 }
+
+// TestReadSplitsSchemaFirst: under kafarr.read.schema=first the splits
+// read with the first message's schema as their reader schema and do not
+// stop where the schema changes, which a single read does: the stop is a
+// point in the whole read's order, which splits read anywhere cannot
+// share. Later writer schemas resolve to the first (v2's venue is
+// dropped), so the splits return every row of the snapshot.
+func TestReadSplitsSchemaFirst(t *testing.T) {
+	forStacks(t, func(t *testing.T, e *env) {
+		topic, v1, _ := e.quoteTopic()
+		cn := e.open(nil)
+		opts := map[string]string{"kafarr.read.schema": "first", "kafarr.partitions.max_rows": "2"}
+		sql := "SELECT sym, px, _offset FROM " + q(topic)
+		single := e.mustQuery(cn, sql, map[string]string{"kafarr.read.schema": "first"})
+		wantRows(t, single, [][]any{{"s0", int64(0), int64(0)}, {"s1", int64(1), int64(1)}, {"s2", int64(2), int64(2)}})
+		sc, parts, err := executePartitions(t, cn, sql, opts)
+		if err != nil || len(parts.PartitionIDs) != 3 {
+			t.Fatalf("%d splits, %v", len(parts.PartitionIDs), err)
+		}
+		if !sc.Equal(single.schema) {
+			t.Fatalf("planned schema %s, single read's %s", sc, single.schema)
+		}
+		var rows [][]any
+		for _, d := range parts.PartitionIDs {
+			if s := decodeSplit(t, d); s.Value.SchemaID != int(v1) {
+				t.Fatalf("split %d-%d pins schema id %d, want the first message's %d", s.Start, s.End, s.Value.SchemaID, v1)
+			}
+			res := e.readPartition(e.open(nil), d)
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			rows = append(rows, res.rows...)
+		}
+		want := [][]any{
+			{"s0", int64(0), int64(0)}, {"s1", int64(1), int64(1)}, {"s2", int64(2), int64(2)},
+			{"s3", int64(3), int64(3)}, {"s4", int64(4), int64(4)}, {"s5", int64(5), int64(5)},
+		}
+		wantRows(t, result{schema: sc, rows: rows}, want)
+	})
+}
