@@ -76,7 +76,28 @@ func startPrivateBroker(t *testing.T, extraConfig ...string) *privateBroker {
 // listeners of tests/stack/secure.sh (TLS, mutual TLS, SASL_SSL) on free
 // ports too when secure is set; secureEnv reads their addresses and
 // credentials.
+//
+// A port free when chosen can be taken before the broker binds it (any
+// client's connection may get it as its local port), so a start that
+// failed to bind is retried on other ports, up to three times.
 func startPrivateBrokerSecure(t *testing.T, secure bool, extraConfig ...string) *privateBroker {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		b, out, err := tryPrivateBroker(t, secure, extraConfig)
+		if err == nil {
+			t.Logf("private broker %s started in %v (secured listeners: %v)", b.addr, b.start, secure)
+			return b
+		}
+		if attempt == 3 || !b.bindFailed() {
+			t.Fatalf("starting a private broker: %v\n%s", err, out)
+		}
+		t.Logf("private broker: a port was taken before the broker bound it; retrying on others\n%s", out)
+	}
+}
+
+// tryPrivateBroker makes one start of startPrivateBrokerSecure, in a stack
+// dir of its own, and returns kafka.sh's output when it fails.
+func tryPrivateBroker(t *testing.T, secure bool, extraConfig []string) (*privateBroker, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	ports := freePorts(t, 5)
@@ -109,11 +130,17 @@ func startPrivateBrokerSecure(t *testing.T, secure bool, extraConfig ...string) 
 	})
 	start := time.Now()
 	if out, err := b.run("start"); err != nil {
-		t.Fatalf("starting a private broker: %v\n%s", err, out)
+		return b, out, err
 	}
 	b.start = time.Since(start)
-	t.Logf("private broker %s started in %v (secured listeners: %v)", b.addr, b.start, secure)
-	return b
+	return b, "", nil
+}
+
+// bindFailed reports whether the broker's log says a listener could not
+// bind its port.
+func (b *privateBroker) bindFailed() bool {
+	raw, err := os.ReadFile(filepath.Join(b.stackDir, "kafka", "logs", "server.log"))
+	return err == nil && strings.Contains(string(raw), "Address already in use")
 }
 
 // secureEnv returns the variables kafka.sh wrote for the secured
