@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafarr/kafarr/internal/testenv"
 )
 
 // statRow is one statistic, flattened out of the GetStatistics hierarchy.
@@ -161,33 +163,13 @@ func seedStatistics(e *catalogEnv, prefix string, internal bool) {
 	if err := tx.EndTransaction(e.ctx, kgo.TryCommit); err != nil {
 		e.t.Fatal(err)
 	}
-	waitMarker(e, prefix+"txn", 4)
+	// The commit marker is written after EndTransaction returns (CI once
+	// saw the txn topic counted as an exact 0).
+	testenv.SettleTransactions(e.t, e.ctx, kadm.NewClient(e.kcl), prefix+"txn")
 	e.createTopic(prefix+"empty", 1, nil)
 	if internal {
 		e.createTopic("__kafarr_internal", 1, nil)
 		e.produce("__kafarr_internal", 0, "hidden")
-	}
-}
-
-// waitMarker waits until partition 0 of topic has its last stable offset
-// and its end at end: a real broker writes a transaction's commit marker
-// after EndTransaction returns, and until then both lag (CI once saw the
-// txn topic's count as an exact 0).
-func waitMarker(e *catalogEnv, topic string, end int64) {
-	e.t.Helper()
-	adm := kadm.NewClient(e.kcl)
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		lso, err1 := adm.ListCommittedOffsets(e.ctx, topic)
-		hw, err2 := adm.ListEndOffsets(e.ctx, topic)
-		l, _ := lso.Lookup(topic, 0)
-		h, _ := hw.Lookup(topic, 0)
-		if err1 == nil && err2 == nil && l.Offset == end && h.Offset == end {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s: the commit marker is not written after 20s: last stable offset %d, end %d (%v, %v)", topic, l.Offset, h.Offset, err1, err2)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -177,32 +177,11 @@ func (e *env) transaction(commit bool, recs ...*kgo.Record) {
 	e.settle(recs[0].Topic)
 }
 
-// settle waits until topic has no open transaction: a real broker writes
-// the markers of a transaction after EndTransaction returns, and until then
-// the last stable offset lags and later records take the offsets the
-// markers would have had.
+// settle waits until topic has no open transaction
+// (testenv.SettleTransactions).
 func (e *env) settle(topic string) {
 	e.t.Helper()
-	ctx := ctxOf(e.t)
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		hw, err1 := e.adm.ListEndOffsets(ctx, topic)
-		lso, err2 := e.adm.ListCommittedOffsets(ctx, topic)
-		if err1 == nil && err2 == nil {
-			same := true
-			hw.Each(func(o kadm.ListedOffset) {
-				if l, ok := lso.Lookup(o.Topic, o.Partition); !ok || l.Offset != o.Offset {
-					same = false
-				}
-			})
-			if same {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("topic %s still has an open transaction: end offsets %v, last stable %v (%v, %v)", topic, hw, lso, err1, err2)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.SettleTransactions(e.t, ctxOf(e.t), e.adm, topic)
 }
 
 // register registers an Avro schema under subject and returns its id.
