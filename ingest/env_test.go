@@ -124,7 +124,13 @@ func (e *ingestEnv) topic(t *testing.T) string {
 // register registers an Avro schema and returns its id.
 func (e *ingestEnv) register(t *testing.T, subject, schema string) int {
 	t.Helper()
-	ss, err := e.reg.CreateSchema(ingCtx(t), subject, sr.Schema{Schema: schema, Type: sr.TypeAvro})
+	return e.registerType(t, subject, sr.TypeAvro, schema)
+}
+
+// registerType registers a schema of type typ and returns its id.
+func (e *ingestEnv) registerType(t *testing.T, subject string, typ sr.SchemaType, schema string) int {
+	t.Helper()
+	ss, err := e.reg.CreateSchema(ingCtx(t), subject, sr.Schema{Schema: schema, Type: typ})
 	if err != nil {
 		t.Fatalf("registering under %s: %v", subject, err)
 	}

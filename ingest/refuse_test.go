@@ -212,22 +212,6 @@ var refusals = []refusal{
 		rows: `[{"n":1,"s":"a"},{"n":-3000000000,"s":"b"}]`, status: adbc.StatusInvalidArgument, parts: []string{`column "n" row 1`}},
 }
 
-// registerType registers a schema of type typ and returns its id.
-func (e *ingestEnv) registerType(t *testing.T, subject string, typ sr.SchemaType, schema string) int {
-	t.Helper()
-	ss, err := e.reg.CreateSchema(ingCtx(t), subject, sr.Schema{Schema: schema, Type: typ})
-	if err != nil {
-		t.Fatalf("registering under %s: %v", subject, err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = e.reg.DeleteSubject(c, subject, sr.SoftDelete)
-		_, _ = e.reg.DeleteSubject(c, subject, sr.HardDelete)
-	})
-	return ss.ID
-}
-
 // base409 is what the registry's refusal of an incompatible schema says.
 const base409 = "HTTP 409"
 

@@ -15,13 +15,6 @@ import (
 	"github.com/kafarr/kafarr/protoarrow"
 )
 
-// keyFormatOf is the key format of a registry schema type: the value
-// format of the same name.
-func keyFormatOf(typ string) (options.KeyFormat, bool) {
-	f, ok := schemaFormat(typ)
-	return options.KeyFormat(f), ok
-}
-
 // lookupKey starts the registry lookup of the key subject, when _key is
 // built and kafarr.key.format may need a schema. When the subject has
 // none, auto and json keys are decided by the sampled messages (a framed
@@ -90,15 +83,11 @@ func (e *execution) chooseKey(ctx context.Context, res lookupResult) error {
 // when set, is the message-index list of the Protobuf key that decided the
 // schema.
 func (p *readPlan) setKeyRegistered(ctx context.Context, reg *kafkaio.Registry, subject string, info kafkaio.SchemaInfo, indexes []int) error {
-	f, ok := keyFormatOf(info.Type)
-	if !ok {
-		return adbcerr.New(adbc.StatusNotImplemented, "topic %q: key schema id %d has schema type %q, which kafarr cannot read; set kafarr.key.format=binary", p.q.Topic, info.ID, info.Type)
+	vf, err := registeredFormat(p.q.Topic, "key", string(p.set.KeyFormat), subject, info)
+	if err != nil {
+		return err
 	}
-	if set := p.set.KeyFormat; set != options.KeyAuto && set != f {
-		return adbcerr.New(adbc.StatusInvalidArgument,
-			"topic %q: kafarr.key.format=%s, but the key schema (subject %q, id %d) is a %s schema; set kafarr.key.format=%s or auto",
-			p.q.Topic, set, subject, info.ID, info.Type, f)
-	}
+	f := options.KeyFormat(vf)
 	k := readKey{format: f, subject: subject, id: info.ID}
 	switch f {
 	case options.KeyAvro:

@@ -221,19 +221,30 @@ func schemaFormat(typ string) (options.ValueFormat, bool) {
 	return "", false
 }
 
+// registeredFormat is the format a registered schema is read in, for the
+// value or the key (what); set is kafarr.<what>.format, which may be auto
+// or must name that format.
+func registeredFormat(topic, what, set, subject string, info kafkaio.SchemaInfo) (options.ValueFormat, error) {
+	f, ok := schemaFormat(info.Type)
+	if !ok {
+		return "", adbcerr.New(adbc.StatusNotImplemented, "topic %q: %s schema id %d has schema type %q, which kafarr cannot read; set kafarr.%s.format=binary", topic, what, info.ID, info.Type, what)
+	}
+	if set != string(options.FormatAuto) && set != string(f) {
+		return "", adbcerr.New(adbc.StatusInvalidArgument,
+			"topic %q: kafarr.%s.format=%s, but the %s schema (subject %q, id %d) is a %s schema; set kafarr.%s.format=%s or auto",
+			topic, what, set, what, subject, info.ID, strings.ToUpper(string(f)), what, f)
+	}
+	return f, nil
+}
+
 // setRegistered makes a registered schema the value's reader schema; its
 // type decides the format, unless kafarr.value.format names another, which
 // is an error.
 func (p *readPlan) setRegistered(ctx context.Context, sess *session.Session, info kafkaio.SchemaInfo) error {
 	v := &p.value
-	f, ok := schemaFormat(info.Type)
-	if !ok {
-		return adbcerr.New(adbc.StatusNotImplemented, "topic %q: value schema id %d has schema type %q, which kafarr cannot read; set kafarr.value.format=binary", p.q.Topic, info.ID, info.Type)
-	}
-	if set := p.set.ValueFormat; set != options.FormatAuto && set != f {
-		return adbcerr.New(adbc.StatusInvalidArgument,
-			"topic %q: kafarr.value.format=%s, but the value schema (subject %q, id %d) is a %s schema; set kafarr.value.format=%s or auto",
-			p.q.Topic, set, cmp.Or(v.subject, info.Subject), info.ID, strings.ToUpper(string(f)), f)
+	f, err := registeredFormat(p.q.Topic, "value", string(p.set.ValueFormat), cmp.Or(v.subject, info.Subject), info)
+	if err != nil {
+		return err
 	}
 	reg := sess.Registry
 	switch f {

@@ -362,6 +362,8 @@ func TestReadFormatKeys(t *testing.T) {
 		if got := metaOf(t, res.schema, "kafarr.key.format"); got != "protobuf" {
 			t.Errorf("key format %q", got)
 		}
+		res = e.query(cn, "SELECT _key FROM "+q(topic), map[string]string{"kafarr.value.format": "string", "kafarr.key.format": "avro"})
+		wantStatus(t, res.err, adbc.StatusInvalidArgument, "kafarr.key.format=avro", "PROTOBUF", topic+"-key")
 
 		t2 := e.topic(1, nil)
 		jid := e.registerTyped(t2+"-keys-elsewhere", `{"type":"object","properties":{"id":{"type":"integer"}}}`, sr.TypeJSON)

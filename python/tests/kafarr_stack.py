@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pathlib
+import time
 import urllib.parse
+from typing import Any
 
 import adbc_kafarr
 
@@ -36,3 +38,27 @@ def create_topic(admin, topic: str, partitions: int = 1) -> None:
 
     for f in admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=30).values():
         f.result(timeout=60)
+
+
+def consume_all(stack: Stack, topic: str, expected: int, *, timeout: float = 30.0) -> list[Any]:
+    """The messages of every partition of topic, read with confluent-kafka's
+    Consumer from offset 0, in (partition, offset) order; exactly expected
+    of them."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer(
+        {"bootstrap.servers": stack.brokers, "group.id": f"pytest-{topic}", "enable.auto.commit": False}
+    )
+    meta = consumer.list_topics(topic, timeout=10).topics[topic]
+    consumer.assign([TopicPartition(topic, p, 0) for p in meta.partitions])
+    msgs: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(msgs) < expected and time.monotonic() < deadline:
+            for m in consumer.consume(num_messages=1000, timeout=0.5):
+                assert m.error() is None, m.error()
+                msgs.append(m)
+    finally:
+        consumer.close()
+    assert len(msgs) == expected
+    return sorted(msgs, key=lambda m: (m.partition(), m.offset()))

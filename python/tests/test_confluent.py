@@ -5,7 +5,6 @@ malformed messages surface as DataError."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Callable
 
 import adbc_driver_manager
@@ -17,7 +16,7 @@ import pytest
 import adbc_kafarr
 import adbc_kafarr.dbapi
 
-from kafarr_stack import Stack, create_topic
+from kafarr_stack import Stack, consume_all, create_topic
 
 ORDER_SCHEMA = {
     "type": "record",
@@ -50,26 +49,6 @@ def orders(n: int) -> list[dict[str, Any]]:
         }
         for k in range(n)
     ]
-
-
-def consume_all(stack: Stack, topic: str, partitions: int, expected: int, *, timeout: float = 30.0) -> list[Any]:
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer(
-        {"bootstrap.servers": stack.brokers, "group.id": f"pytest-{topic}", "enable.auto.commit": False}
-    )
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    msgs: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(msgs) < expected and time.monotonic() < deadline:
-            for m in consumer.consume(num_messages=1000, timeout=0.5):
-                assert m.error() is None, m.error()
-                msgs.append(m)
-    finally:
-        consumer.close()
-    assert len(msgs) == expected
-    return msgs
 
 
 def test_confluent_serializer_messages_read_through_kafarr(
@@ -132,7 +111,7 @@ def test_kafarr_ingest_read_by_confluent_deserializer(
     n = adbc_kafarr.ingest(conn, topic, frame, mode="create", value_subject=subject, key_column="key", partitions=2)
     assert n == 1000
 
-    msgs = consume_all(stack, topic, partitions=2, expected=1000)
+    msgs = consume_all(stack, topic, expected=1000)
     deserialize = AvroDeserializer(registry)
     got = {}
     for m in msgs:
@@ -165,7 +144,7 @@ def test_kafarr_derived_schema_read_by_confluent_deserializer(
     assert [f["name"] for f in schema["fields"]] == ["inst", "t", "bid", "ok"]
     deserialize = AvroDeserializer(registry)
     values = [
-        deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_all(stack, topic, 1, 3)
+        deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)) for m in consume_all(stack, topic, 3)
     ]
     assert values == [
         {"inst": "A", "t": 1, "bid": 1.5, "ok": True},

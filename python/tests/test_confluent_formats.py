@@ -16,7 +16,6 @@ import datetime as dt
 import decimal
 import functools
 import json
-import time
 from typing import Any, Callable
 
 import adbc_driver_manager
@@ -27,7 +26,7 @@ import pytest
 import adbc_kafarr
 import adbc_kafarr.dbapi
 
-from kafarr_stack import Stack, create_topic
+from kafarr_stack import Stack, consume_all, create_topic
 
 UTC = dt.timezone.utc
 
@@ -1166,28 +1165,6 @@ def test_plain_json_with_inline_schema(
 # kafarr ingest -> confluent-kafka deserializers
 
 
-def consume_values(stack: Stack, topic: str, expected: int, *, timeout: float = 30.0) -> list[Any]:
-    """The messages of every partition of topic, in (partition, offset) order."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer(
-        {"bootstrap.servers": stack.brokers, "group.id": f"pytest-{topic}", "enable.auto.commit": False}
-    )
-    meta = consumer.list_topics(topic, timeout=10).topics[topic]
-    consumer.assign([TopicPartition(topic, p, 0) for p in meta.partitions])
-    msgs: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(msgs) < expected and time.monotonic() < deadline:
-            for m in consumer.consume(num_messages=1000, timeout=0.5):
-                assert m.error() is None, m.error()
-                msgs.append(m)
-    finally:
-        consumer.close()
-    assert len(msgs) == expected
-    return sorted(msgs, key=lambda m: (m.partition(), m.offset()))
-
-
 def _ingest(conn: adbc_kafarr.dbapi.Connection, topic: str, data: Any, **options: str) -> int:
     """cursor.adbc_ingest into a new topic with the given statement options."""
     with conn.cursor() as cur:
@@ -1350,7 +1327,7 @@ def test_kafarr_ingest_protobuf_derived_read_by_confluent_deserializer(
         ("m", 15, "com.example.Tick.MEntry", False, True),
     ]
     deserialize = ProtobufDeserializer(cls, {"use.deprecated.format": False})
-    msgs = consume_values(stack, topic, 3)
+    msgs = consume_all(stack, topic, 3)
     for m in msgs:
         # Magic byte, the schema id kafarr registered, the index list [0] as one byte.
         assert m.value()[:6] == b"\x00" + registered.schema_id.to_bytes(4, "big") + b"\x00"
@@ -1396,7 +1373,7 @@ def test_kafarr_ingest_protobuf_registered_subject_read_by_confluent_deserialize
     deserialize = ProtobufDeserializer(Everything, {"use.deprecated.format": False}, registry)
     got = [
         proto_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE)))
-        for m in consume_values(stack, topic, 3)
+        for m in consume_all(stack, topic, 3)
     ]
     want = [
         {
@@ -1468,7 +1445,7 @@ def test_kafarr_ingest_protobuf_second_message_read_by_confluent_deserializer(
         **{"kafarr.ingest.value_subject": subject, "kafarr.ingest.proto_message": "interop.Audit"},
     )
     assert n == 3
-    msgs = consume_values(stack, topic, 3)
+    msgs = consume_all(stack, topic, 3)
     for m in msgs:
         assert m.value()[:7] == b"\x00" + schema_id.to_bytes(4, "big") + b"\x02\x02"
     deserialize = ProtobufDeserializer(c["Audit"], {"use.deprecated.format": False}, registry)
@@ -1536,7 +1513,7 @@ def test_kafarr_ingest_json_registered_subject_read_by_confluent_deserializer(
     n = _ingest(conn, topic, JSON_INGEST_TABLE, **{"kafarr.ingest.value_subject": subject})
     assert n == 3
     deserialize = JSONDeserializer(None, schema_registry_client=registry)
-    msgs = consume_values(stack, topic, 3)
+    msgs = consume_all(stack, topic, 3)
     for m in msgs:
         assert m.value()[:5] == b"\x00" + schema_id.to_bytes(4, "big")
     got = [_json_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
@@ -1568,7 +1545,7 @@ def test_kafarr_ingest_json_derived_read_by_confluent_deserializer(
     assert derived["type"] == "object"
     assert list(derived["properties"]) == JSON_INGEST_TABLE.column_names
     deserialize = JSONDeserializer(None, schema_registry_client=registry)
-    msgs = consume_values(stack, topic, 3)
+    msgs = consume_all(stack, topic, 3)
     got = [_json_row(deserialize(m.value(), SerializationContext(topic, MessageField.VALUE))) for m in msgs]
     assert got == JSON_INGEST_TABLE.to_pylist()
     # And kafarr reads its own derived subject back to the frame.
@@ -1587,7 +1564,7 @@ def test_kafarr_ingest_plain_json_read_by_plain_consumer(
     n = adbc_kafarr.ingest(conn, topic, JSON_INGEST_TABLE, mode="create", value_format="json")
     assert n == 3
     assert f"{topic}-value" not in registry.get_subjects()
-    msgs = consume_values(stack, topic, 3)
+    msgs = consume_all(stack, topic, 3)
     assert all(m.value()[:1] == b"{" for m in msgs), [m.value()[:10] for m in msgs]
     got = [_json_row(json.loads(m.value())) for m in msgs]
     assert got == JSON_INGEST_TABLE.to_pylist()
