@@ -260,10 +260,43 @@ const (
 )
 
 // listOffsets asks the partitions' leaders for the offset at ts (a special
-// timestamp) in one ListOffsets request, which kgo splits by leader and
-// retries when leadership moved. Unlike kadm's listing it issues no
-// metadata request of its own: the caller has just made one.
+// timestamp) in one ListOffsets request, which kgo splits by leader. Unlike
+// kadm's listing it issues no metadata request of its own: the caller has
+// just made one.
+//
+// A partition that answers a retriable error (NOT_LEADER_OR_FOLLOWER,
+// LEADER_NOT_AVAILABLE, OFFSET_NOT_AVAILABLE, ...) is asked again, up to
+// listOffsetsTries times in all with a growing pause: a partition just
+// created, or whose leader just moved, answers so for a moment, and kgo
+// retries such answers only for topics it holds metadata of (CI saw a
+// listing right after CreateTopic fail so). Kafka's consumer retries them
+// too.
 func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts int64, iso Isolation, what string) (map[int32]int64, error) {
+	backoff := listOffsetsBackoff
+	for try := 1; ; try++ {
+		out, retriable, err := a.listOffsetsOnce(ctx, topic, parts, ts, iso, what)
+		if err == nil || !retriable || try == listOffsetsTries {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// listOffsetsTries and listOffsetsBackoff bound listOffsets' retries: the
+// pauses double from 25 ms to at most 1 s, about 3.6 s in all.
+const (
+	listOffsetsTries   = 9
+	listOffsetsBackoff = 25 * time.Millisecond
+)
+
+// listOffsetsOnce is one ListOffsets request of listOffsets; retriable is
+// set when err is a partition's retriable error.
+func (a *Admin) listOffsetsOnce(ctx context.Context, topic string, parts []int32, ts int64, iso Isolation, what string) (out map[int32]int64, retriable bool, err error) {
 	req := kmsg.NewPtrListOffsetsRequest()
 	req.ReplicaID = -1
 	req.IsolationLevel = int8(iso)
@@ -278,9 +311,9 @@ func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts
 	req.Topics = []kmsg.ListOffsetsRequestTopic{rt}
 	resp, err := req.RequestWith(ctx, a.cl)
 	if err != nil {
-		return nil, adbcerr.Wrap(err, "listing %s of topic %q", what, topic)
+		return nil, false, adbcerr.Wrap(err, "listing %s of topic %q", what, topic)
 	}
-	out := make(map[int32]int64, len(parts))
+	out = make(map[int32]int64, len(parts))
 	for _, t := range resp.Topics {
 		if t.Topic != topic {
 			continue
@@ -288,14 +321,14 @@ func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int32, ts
 		for _, p := range t.Partitions {
 			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
 				if errors.Is(err, kerr.UnknownTopicOrPartition) {
-					return nil, adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.Partition, topic)
+					return nil, false, adbcerr.New(adbc.StatusNotFound, "partition %d of topic %q does not exist", p.Partition, topic)
 				}
-				return nil, adbcerr.Wrap(err, "listing %s of topic %q partition %d", what, topic, p.Partition)
+				return nil, kerr.IsRetriable(err), adbcerr.Wrap(err, "listing %s of topic %q partition %d", what, topic, p.Partition)
 			}
 			out[p.Partition] = p.Offset
 		}
 	}
-	return out, nil
+	return out, false, nil
 }
 
 // EndOffsets returns each partition's end offset: the high watermark under
